@@ -1,0 +1,153 @@
+"""The aggregate step: raw canonical tables -> customer x month facts.
+
+This is the only step that reads transaction rows. It runs as SQL in DuckDB
+(the files in ``custlab/sql``), so it scales to files larger than memory and the
+same SQL text can later run on another engine. Everything after it works on
+customer-level frames.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from custlab.config import Settings
+from custlab.contract import TABLES
+
+# Canonical input views the SQL reads, with the SQL type of each column and the
+# value that stands in for a column a source does not provide.
+_INPUT_VIEWS = {
+    "tx": (
+        "transactions",
+        {
+            "customer_id": ("VARCHAR", None),
+            "date": ("DATE", None),
+            "revenue": ("DOUBLE", None),
+            "order_id": ("VARCHAR", "NULL"),
+            "cost": ("DOUBLE", "NULL"),
+            "discount": ("DOUBLE", "0.0"),
+            "channel_fee": ("DOUBLE", "0.0"),
+        },
+    ),
+    "service": ("service", {"customer_id": ("VARCHAR", None), "date": ("DATE", None), "cost": ("DOUBLE", None)}),
+    "receivables": (
+        "receivables",
+        {
+            "customer_id": ("VARCHAR", None),
+            "amount": ("DOUBLE", None),
+            "issued": ("DATE", None),
+            "due": ("DATE", None),
+            "paid": ("DATE", "NULL"),
+        },
+    ),
+}
+
+
+def read_sql(name: str) -> str:
+    """The text of one of custlab's SQL files (``custlab/sql/<name>.sql``)."""
+    return resources.files("custlab").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
+    ).fetchone()[0]
+    if not exists:
+        return set()
+    return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def prepare_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
+    """Create the canonical input views ``tx_in``, ``service_in`` and ``receivables_in``.
+
+    A table that was not loaded becomes an empty view and a column a source did
+    not provide gets its stand-in, so the aggregate SQL never changes shape.
+
+    Returns
+    -------
+    dict
+        Which inputs carry real data: ``has_cost``, ``has_service``,
+        ``has_receivables``.
+    """
+    present = {}
+    for view, (table, columns) in _INPUT_VIEWS.items():
+        have = _table_columns(con, table)
+        parts = []
+        for column, (sql_type, stand_in) in columns.items():
+            if column in have:
+                parts.append(f'CAST("{column}" AS {sql_type}) AS "{column}"')
+            else:
+                parts.append(f'CAST({stand_in or "NULL"} AS {sql_type}) AS "{column}"')
+        source = table if have else "(SELECT 1) AS empty WHERE false"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view}_in AS SELECT {', '.join(parts)} FROM {source}")
+        present[table] = bool(have)
+    return {
+        "has_cost": "cost" in _table_columns(con, "transactions"),
+        "has_service": present["service"],
+        "has_receivables": present["receivables"],
+    }
+
+
+def data_months(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """First and last month with accepted transactions."""
+    first, last = con.execute(
+        "SELECT CAST(date_trunc('month', min(date)) AS DATE), CAST(date_trunc('month', max(date)) AS DATE) FROM tx_in"
+    ).fetchone()
+    return first, last
+
+
+def build_customer_month(
+    con: duckdb.DuckDBPyConnection, first_month: date, last_month: date, settings: Settings
+) -> None:
+    """Create the table ``customer_month`` for months ``first_month..last_month``.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        Holds the validated tables; :func:`prepare_inputs` must have run.
+    first_month, last_month : date
+        First days of the first and last month to aggregate (inclusive).
+    settings : Settings
+        Supplies the cost of capital and the expected-credit-loss rates.
+    """
+    rates = settings.ecl_rates
+    parameters = {
+        "first_month": first_month,
+        "last_month": last_month,
+        "cost_of_capital": settings.cost_of_capital,
+        "ecl_current": rates["current"],
+        "ecl_1_30": rates["1-30"],
+        "ecl_31_60": rates["31-60"],
+        "ecl_61_90": rates["61-90"],
+        "ecl_over_90": rates["over 90"],
+    }
+    con.execute(f"CREATE OR REPLACE TABLE customer_month AS {read_sql('customer_month')}", parameters)
+
+
+def customer_window(con: duckdb.DuckDBPyConnection, window_start: date, last_month: date) -> pd.DataFrame:
+    """One row per customer: flows summed over the window, stocks at its end.
+
+    Customers seen before the window but not in it are kept (``in_window`` is
+    False), so that later analyses can see who lapsed.
+    """
+    frame = con.execute(
+        read_sql("customer_window"), {"window_start": window_start, "last_month": last_month}
+    ).df()
+    return attach_customers(con, frame)
+
+
+def attach_customers(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the customers table's descriptive columns (kind, region, name...)."""
+    have = _table_columns(con, "customers")
+    wanted = [c for c in TABLES["customers"].optional if c in have]
+    if not wanted:
+        frame["kind"] = pd.NA
+        return frame
+    attributes = con.execute(f"SELECT customer_id, {', '.join(wanted)} FROM customers").df()
+    merged = frame.merge(attributes, on="customer_id", how="left", validate="one_to_one")
+    if "kind" not in merged:
+        merged["kind"] = pd.NA
+    return merged

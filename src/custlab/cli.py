@@ -1,0 +1,130 @@
+"""The ``custlab`` command: a thin layer that parses arguments and maps errors to exit codes.
+
+Exit codes: 0 success; 1 a report run failed (the run folder keeps the
+executed notebook); 2 unusable input, config or arguments (one line, no
+traceback); 3 an unexpected internal error (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from custlab.exceptions import CustlabError, InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as an InputError (exit 2, one line)."""
+
+    def error(self, message: str):  # noqa: D102 - argparse hook
+        raise InputError(f"{self.prog}: {message}")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from custlab.demo import DemoSpec, generate
+    from custlab.periods import parse_period
+
+    parse_period(args.end_month)
+    if args.customers < 1 or args.months < 6:
+        raise InputError("--customers must be at least 1 and --months at least 6")
+    spec = DemoSpec(args.customers, args.months, args.end_month, args.seed, args.format)
+    counts = generate(args.out, spec, progress=not args.quiet)
+    rows = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    print(f"custlab: demo company written to {args.out} ({rows}); config {args.out}/custlab.toml; "
+          f"last month {spec.end_month}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from custlab import io, validation
+    from custlab.config import load_config
+
+    config = load_config(args.config)
+    con = io.connect()
+    try:
+        checked = validation.validate(con, config, as_of=args.as_of)
+        quarantine = validation.quarantine_frame(con)
+    finally:
+        con.close()
+    print(f"{'table':<14}{'rows read':>12}{'accepted':>12}{'quarantined':>13}  file")
+    for row in checked.quality.itertuples():
+        print(f"{row.table:<14}{row.rows_read:>12,}{row.accepted:>12,}{row.quarantined:>13,}  {row.file}")
+    if args.quarantine and len(quarantine):
+        quarantine.to_csv(args.quarantine, index=False)
+        print(f"custlab: {len(quarantine):,} quarantined rows written to {args.quarantine}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from custlab.runner import run_report
+
+    run_report(args.config, args.period, out=args.out, notebook=args.notebook, timeout=args.timeout,
+               max_html_bytes=int(args.max_html_mb * 1_000_000))
+    return 0
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``custlab`` command."""
+    parser = _Parser(prog="custlab", description="Customer-value lab: per-customer profit reports.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = commands.add_parser("demo", help="write a synthetic demo company with planted truth")
+    demo.add_argument("--out", required=True, help="folder to write")
+    demo.add_argument("--customers", type=int, default=20_000)
+    demo.add_argument("--months", type=int, default=24)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--end-month", default="2026-10", help="last month of data, YYYY-MM")
+    demo.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(run=_cmd_demo)
+
+    check = commands.add_parser("validate", help="check the sources of a config; print rows read/accepted/quarantined")
+    check.add_argument("--config", required=True)
+    check.add_argument("--as-of", type=_as_of, default=None, help="rows dated later are quarantined (default today)")
+    check.add_argument("--quarantine", help="also write the quarantined rows to this csv")
+    check.set_defaults(run=_cmd_validate)
+
+    report = commands.add_parser("report", help="run the report notebook for a period and publish HTML")
+    report.add_argument("--config", required=True)
+    report.add_argument("--period", required=True, help="YYYY-MM or YYYY-Qn")
+    report.add_argument("--out", default="reports", help="folder of published reports (default: reports)")
+    report.add_argument("--notebook", default=None, help="report notebook (default: the bundled one)")
+    report.add_argument("--timeout", type=int, default=1800, help="seconds one notebook cell may run")
+    report.add_argument("--max-html-mb", type=float, default=5.0, help="size budget of the HTML page")
+    report.set_defaults(run=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``custlab`` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except CustlabError as exc:
+        print(f"custlab: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("custlab: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line unless asked for the traceback
+        if debug:
+            raise
+        print(f"custlab: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

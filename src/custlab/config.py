@@ -1,0 +1,281 @@
+"""Read and check a custlab TOML config.
+
+One file maps each source (csv, parquet, xlsx or whitespace-separated text) and
+its column names onto the canonical contract of :mod:`custlab.contract`, and holds
+the analysis settings. Derived columns (``revenue = quantity x price``) are SQL
+expressions, so a real export can be used without writing Python::
+
+    [company]
+    name = "Acme Ltd"
+    currency = "EUR"
+
+    [sources.transactions]
+    path = "exports/orders.csv"          # relative to this file
+    date_format = "%d/%m/%Y"
+    [sources.transactions.columns]       # canonical name = your column name
+    customer_id = "CustomerID"
+    date = "InvoiceDate"
+    [sources.transactions.derive]        # canonical name = SQL expression
+    revenue = "num(Quantity) * num(UnitPrice)"
+
+    [settings]
+    cost_of_capital = 0.08
+
+Reading a config does no other I/O; unknown keys and wrong types are refused
+with one line naming the key, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from custlab.contract import TABLES
+from custlab.exceptions import ConfigError
+
+FORMATS = ("csv", "parquet", "xlsx", "whitespace")
+_EXTENSION_FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".xlsx": "xlsx",
+    ".txt": "whitespace",
+    ".txt.gz": "whitespace",
+}
+#: Ageing buckets of receivables, in days past due, and their default
+#: expected-loss rates (IFRS 9 provision matrix; illustrative defaults).
+ECL_BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
+DEFAULT_ECL_RATES = {"current": 0.005, "1-30": 0.02, "31-60": 0.05, "61-90": 0.15, "over 90": 0.50}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one canonical table comes from and how its columns map.
+
+    Attributes
+    ----------
+    table : str
+        Canonical table name (``transactions``, ``customers``...).
+    path : Path
+        Absolute path of the file.
+    format : str
+        One of ``csv``, ``parquet``, ``xlsx``, ``whitespace``.
+    columns : dict
+        Canonical column -> the file's column name.
+    derive : dict
+        Canonical column -> SQL expression over the file's columns, using the
+        helpers ``num(x)`` (text to number) and ``txt(x)`` (trimmed text).
+    date_format : str or None
+        strptime format of the date columns; None tries ISO dates.
+    delimiter : str or None
+        csv delimiter; None lets the reader detect it.
+    sheet : str or None
+        xlsx sheet name; None means the first sheet.
+    header : bool
+        Whether the first line names the columns.
+    """
+
+    table: str
+    path: Path
+    format: str
+    columns: dict[str, str] = field(default_factory=dict)
+    derive: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Analysis settings, each with a documented default.
+
+    Attributes
+    ----------
+    window_months : int
+        Months of history, ending with the report month, over which profit is
+        measured (12 = trailing twelve months).
+    default_gross_margin : float
+        Gross margin assumed where transactions have no cost column; the report
+        names this assumption.
+    cost_of_capital : float
+        Annual rate used for the carrying cost of open receivables.
+    ecl_rates : dict
+        Expected-loss rate per ageing bucket of open receivables.
+    satisfaction_scale : tuple
+        Lowest and highest valid survey score.
+    """
+
+    window_months: int = 12
+    default_gross_margin: float = 0.30
+    cost_of_capital: float = 0.08
+    ecl_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ECL_RATES))
+    satisfaction_scale: tuple[float, float] = (1.0, 5.0)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole custlab config: company, sources and settings."""
+
+    path: Path
+    company: str
+    currency: str
+    sources: dict[str, Source]
+    settings: Settings
+
+
+def _suggest(key: str, allowed: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_keys(where: str, given: dict, allowed: list[str] | tuple[str, ...], file: Path) -> None:
+    for key in given:
+        if key not in allowed:
+            raise ConfigError(
+                f"unknown key '{where}{key}'{_suggest(key, allowed)}; allowed: {', '.join(allowed)}",
+                file=str(file),
+            )
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], key: str, file: Path) -> Any:
+    if isinstance(value, bool) and kind is not bool:
+        ok = False
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"key '{key}' must be {names}, got {value!r}", file=str(file))
+    return value
+
+
+def _rate(value: Any, key: str, file: Path, upper: float = 1.0) -> float:
+    value = float(_typed(value, (int, float), key, file))
+    if not 0.0 <= value <= upper:
+        raise ConfigError(f"key '{key}' must be between 0 and {upper:g}, got {value:g}", file=str(file))
+    return value
+
+
+def _parse_source(table: str, raw: dict, base: Path, file: Path) -> Source:
+    where = f"sources.{table}."
+    allowed = ("path", "format", "columns", "derive", "date_format", "delimiter", "sheet", "header")
+    _check_keys(where, raw, allowed, file)
+    if "path" not in raw:
+        raise ConfigError(f"key '{where}path' is missing", file=str(file))
+    path = Path(_typed(raw["path"], str, where + "path", file))
+    path = path if path.is_absolute() else (base / path)
+    fmt = raw.get("format")
+    if fmt is None:
+        name = path.name.lower()
+        fmt = next((f for ext, f in _EXTENSION_FORMATS.items() if name.endswith(ext)), None)
+        if fmt is None:
+            raise ConfigError(
+                f"cannot tell the format of '{path.name}'; set '{where}format' to one of {', '.join(FORMATS)}",
+                file=str(file),
+            )
+    elif fmt not in FORMATS:
+        raise ConfigError(f"key '{where}format' must be one of {', '.join(FORMATS)}, got {fmt!r}", file=str(file))
+    spec = TABLES[table]
+    columns = _typed(raw.get("columns", {}), dict, where + "columns", file)
+    derive = _typed(raw.get("derive", {}), dict, where + "derive", file)
+    for group, mapping in (("columns", columns), ("derive", derive)):
+        _check_keys(f"{where}{group}.", mapping, tuple(spec.columns), file)
+        for key, value in mapping.items():
+            _typed(value, str, f"{where}{group}.{key}", file)
+    both = set(columns) & set(derive)
+    if both:
+        raise ConfigError(f"column '{sorted(both)[0]}' is both mapped and derived in '{where[:-1]}'", file=str(file))
+    return Source(
+        table=table,
+        path=path.resolve(),
+        format=fmt,
+        columns=dict(columns),
+        derive=dict(derive),
+        date_format=raw.get("date_format") and _typed(raw["date_format"], str, where + "date_format", file),
+        delimiter=raw.get("delimiter") and _typed(raw["delimiter"], str, where + "delimiter", file),
+        sheet=raw.get("sheet") and _typed(raw["sheet"], str, where + "sheet", file),
+        header=_typed(raw.get("header", True), bool, where + "header", file),
+    )
+
+
+def _parse_settings(raw: dict, file: Path) -> Settings:
+    defaults = Settings()
+    allowed = tuple(Settings.__dataclass_fields__)
+    _check_keys("settings.", raw, allowed, file)
+    window = _typed(raw.get("window_months", defaults.window_months), int, "settings.window_months", file)
+    if not 1 <= window <= 120:
+        raise ConfigError(f"key 'settings.window_months' must be 1..120, got {window}", file=str(file))
+    rates = dict(defaults.ecl_rates)
+    given = _typed(raw.get("ecl_rates", {}), dict, "settings.ecl_rates", file)
+    _check_keys("settings.ecl_rates.", given, ECL_BUCKETS, file)
+    for bucket, value in given.items():
+        rates[bucket] = _rate(value, f"settings.ecl_rates.{bucket}", file)
+    scale = raw.get("satisfaction_scale", list(defaults.satisfaction_scale))
+    if (
+        not isinstance(scale, list)
+        or len(scale) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scale)
+        or scale[0] >= scale[1]
+    ):
+        raise ConfigError(
+            f"key 'settings.satisfaction_scale' must be [lowest, highest], got {scale!r}", file=str(file)
+        )
+    return Settings(
+        window_months=window,
+        default_gross_margin=_rate(
+            raw.get("default_gross_margin", defaults.default_gross_margin), "settings.default_gross_margin", file
+        ),
+        cost_of_capital=_rate(raw.get("cost_of_capital", defaults.cost_of_capital), "settings.cost_of_capital", file),
+        ecl_rates=rates,
+        satisfaction_scale=(float(scale[0]), float(scale[1])),
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, check and resolve a custlab config file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file. Source paths inside it are relative to its folder.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not valid TOML, has an unknown key, a value of
+        the wrong type, or no transactions source.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError("config file not found", file=str(file))
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not a valid TOML file ({exc})", file=str(file)) from None
+    _check_keys("", raw, ("company", "sources", "settings"), file)
+    company = _typed(raw.get("company", {}), dict, "company", file)
+    _check_keys("company.", company, ("name", "currency"), file)
+    sources_raw = _typed(raw.get("sources", {}), dict, "sources", file)
+    _check_keys("sources.", sources_raw, tuple(TABLES), file)
+    if "transactions" not in sources_raw:
+        raise ConfigError("no [sources.transactions] table: transactions are required", file=str(file))
+    base = file.resolve().parent
+    sources = {
+        table: _parse_source(table, _typed(value, dict, f"sources.{table}", file), base, file)
+        for table, value in sources_raw.items()
+    }
+    return Config(
+        path=file.resolve(),
+        company=_typed(company.get("name", "Our company"), str, "company.name", file),
+        currency=_typed(company.get("currency", ""), str, "company.currency", file),
+        sources=sources,
+        settings=_parse_settings(_typed(raw.get("settings", {}), dict, "settings", file), file),
+    )

@@ -1,0 +1,165 @@
+"""All file I/O of custlab: reading sources, writing and reading result folders.
+
+Sources are exposed to DuckDB as relations with their own column names plus a
+``_row`` column (1-based data row, header not counted), so validation can quote
+the row of every quarantined value. csv and Parquet are scanned by DuckDB itself
+and never loaded whole into pandas; xlsx and whitespace-separated text (the
+CDNOW layout) are read by pandas as text and handed to DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from custlab.config import Source
+from custlab.exceptions import InputError
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection with custlab's SQL helpers defined.
+
+    Helpers usable in a config's ``derive`` expressions:
+
+    - ``num(x)``: text or number to DOUBLE, NULL when it is not a number;
+    - ``txt(x)``: trimmed text, NULL when blank.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("CREATE MACRO txt(x) AS NULLIF(trim(CAST(x AS VARCHAR)), '')")
+    con.execute("CREATE MACRO num(x) AS TRY_CAST(txt(x) AS DOUBLE)")
+    return con
+
+
+def _sql_string(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def register_source(con: duckdb.DuckDBPyConnection, source: Source) -> str:
+    """Expose a source file to ``con`` as the view ``raw_<table>``.
+
+    Returns
+    -------
+    str
+        The view name.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, empty or cannot be read in its format.
+    """
+    path = source.path
+    view = f"raw_{source.table}"
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("file is empty (0 bytes)", file=str(path))
+    try:
+        if source.format == "csv":
+            options = ["all_varchar = true", f"header = {str(source.header).lower()}"]
+            if source.delimiter:
+                options.append(f"delim = {_sql_string(source.delimiter)}")
+            con.execute(
+                f"CREATE OR REPLACE VIEW {view} AS SELECT row_number() OVER () AS _row, * "
+                f"FROM read_csv({_sql_string(str(path))}, {', '.join(options)})"
+            )
+        elif source.format == "parquet":
+            con.execute(
+                f"CREATE OR REPLACE VIEW {view} AS SELECT file_row_number + 1 AS _row, * "
+                f"EXCLUDE (file_row_number) FROM read_parquet({_sql_string(str(path))}, file_row_number = true)"
+            )
+        else:
+            frame = _read_with_pandas(source)
+            frame.insert(0, "_row", range(1, len(frame) + 1))
+            con.register(f"{view}_frame", frame)
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_frame")
+        con.execute(f"SELECT * FROM {view} LIMIT 1").fetchall()
+    except InputError:
+        raise
+    except (duckdb.Error, ValueError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read as {source.format}: {_first_line(exc)}", file=str(path)) from None
+    return view
+
+
+def _read_with_pandas(source: Source) -> pd.DataFrame:
+    header = 0 if source.header else None
+    if source.format == "xlsx":
+        frame = pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str, header=header)
+    else:
+        frame = pd.read_csv(source.path, sep=r"\s+", dtype=str, header=header, engine="python")
+    if header is None:
+        frame.columns = [f"column{i}" for i in range(frame.shape[1])]
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def source_columns(con: duckdb.DuckDBPyConnection, view: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a registered source, without ``_row``."""
+    rows = con.execute(f"DESCRIBE {view}").fetchall()
+    return {name: kind for name, kind, *_ in rows if name != "_row"}
+
+
+def file_fingerprint(path: Path) -> dict[str, Any]:
+    """Size and modification time of a file, for ``run.json``."""
+    stat = path.stat()
+    return {"path": str(path), "bytes": stat.st_size, "modified": int(stat.st_mtime)}
+
+
+# --- result folders ---------------------------------------------------------------
+
+RESULT_FILES = ("customers.parquet", "summary.json", "quality.csv", "quarantine.csv", "waterfall.csv")
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as indented UTF-8 JSON (NaN written as null)."""
+    path.write_text(json.dumps(data, indent=2, default=str, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path) -> dict:
+    """Read a JSON file written by :func:`write_json`."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """Write a frame as csv or Parquet, by the file's extension."""
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """Read a frame written by :func:`write_frame` (ids stay text)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype={"customer_id": str, "file": str, "value": str})
+
+
+def publish_folder(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` so readers never see a half-written folder.
+
+    The old folder is moved aside, the new one renamed into place (a rename is
+    atomic on one file system), then the old one is deleted.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        os.replace(target, old / target.name)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

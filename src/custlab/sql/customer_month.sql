@@ -1,0 +1,91 @@
+-- customer_month: one row per customer and calendar month, the facts every
+-- analysis starts from. Reads the canonical input views tx_in, service_in, receivables_in
+-- (absent inputs are empty views) and the calendar. Flows (revenue, costs,
+-- carrying cost) are summed over the month; stocks (open and overdue
+-- receivables, expected-credit-loss allowance) are taken at the month end.
+-- Parameters: $first_month, $last_month (DATE, first days of months),
+-- $cost_of_capital, $ecl_current, $ecl_1_30, $ecl_31_60, $ecl_61_90, $ecl_over_90.
+WITH calendar AS (
+    SELECT CAST(m AS DATE) AS month,
+           CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS month_end
+    FROM range(CAST($first_month AS TIMESTAMP),
+               CAST($last_month AS TIMESTAMP) + INTERVAL 1 MONTH,
+               INTERVAL 1 MONTH) AS t(m)
+),
+sales AS (
+    SELECT customer_id,
+           CAST(date_trunc('month', date) AS DATE) AS month,
+           sum(revenue) AS revenue,
+           sum(cost) AS cogs,
+           sum(discount) AS discount,
+           sum(channel_fee) AS channel_fee,
+           count(DISTINCT coalesce(order_id, CAST(date AS VARCHAR))) AS orders,
+           count(*) AS lines
+    FROM tx_in
+    WHERE date >= $first_month AND date < CAST($last_month AS DATE) + INTERVAL 1 MONTH
+    GROUP BY ALL
+),
+serv AS (
+    SELECT customer_id,
+           CAST(date_trunc('month', date) AS DATE) AS month,
+           sum(cost) AS cost_to_serve,
+           count(*) AS service_events
+    FROM service_in
+    WHERE date >= $first_month AND date < CAST($last_month AS DATE) + INTERVAL 1 MONTH
+    GROUP BY ALL
+),
+invoice_month AS (
+    SELECT r.customer_id,
+           c.month,
+           r.amount,
+           -- days the invoice is open inside the month: [issued, paid) within [month, month_end]
+           greatest(0, date_diff('day',
+                                 greatest(r.issued, c.month),
+                                 least(coalesce(r.paid, c.month_end + 1), c.month_end + 1))) AS open_days,
+           (r.paid IS NULL OR r.paid > c.month_end) AS open_at_end,
+           date_diff('day', r.due, c.month_end) AS days_past_due
+    FROM receivables_in AS r
+    JOIN calendar AS c
+      ON r.issued <= c.month_end AND coalesce(r.paid, DATE '9999-12-31') > c.month
+),
+credit AS (
+    SELECT customer_id,
+           month,
+           sum(amount * $cost_of_capital * open_days / 365.0) AS carrying_cost,
+           sum(CASE WHEN open_at_end THEN amount ELSE 0 END) AS open_receivables,
+           sum(CASE WHEN open_at_end AND days_past_due > 0 THEN amount ELSE 0 END) AS overdue_receivables,
+           sum(CASE WHEN open_at_end AND days_past_due > 90 THEN amount ELSE 0 END) AS overdue_90_receivables,
+           sum(CASE WHEN NOT open_at_end THEN 0
+                    WHEN days_past_due <= 0 THEN amount * $ecl_current
+                    WHEN days_past_due <= 30 THEN amount * $ecl_1_30
+                    WHEN days_past_due <= 60 THEN amount * $ecl_31_60
+                    WHEN days_past_due <= 90 THEN amount * $ecl_61_90
+                    ELSE amount * $ecl_over_90 END) AS ecl_allowance
+    FROM invoice_month
+    GROUP BY ALL
+),
+keys AS (
+    SELECT customer_id, month FROM sales
+    UNION SELECT customer_id, month FROM serv
+    UNION SELECT customer_id, month FROM credit
+)
+SELECT k.customer_id,
+       k.month,
+       coalesce(s.revenue, 0) AS revenue,
+       s.cogs AS cogs,
+       coalesce(s.discount, 0) AS discount,
+       coalesce(s.channel_fee, 0) AS channel_fee,
+       coalesce(s.orders, 0) AS orders,
+       coalesce(s.lines, 0) AS lines,
+       coalesce(v.cost_to_serve, 0) AS cost_to_serve,
+       coalesce(v.service_events, 0) AS service_events,
+       coalesce(c.carrying_cost, 0) AS carrying_cost,
+       coalesce(c.open_receivables, 0) AS open_receivables,
+       coalesce(c.overdue_receivables, 0) AS overdue_receivables,
+       coalesce(c.overdue_90_receivables, 0) AS overdue_90_receivables,
+       coalesce(c.ecl_allowance, 0) AS ecl_allowance
+FROM keys AS k
+LEFT JOIN sales AS s USING (customer_id, month)
+LEFT JOIN serv AS v USING (customer_id, month)
+LEFT JOIN credit AS c USING (customer_id, month)
+ORDER BY k.customer_id, k.month

@@ -1,0 +1,53 @@
+-- customer_window: one row per customer for the report window
+-- [$window_start, $last_month]. Flows are summed over the window; stocks
+-- (receivables, expected-credit-loss allowance) are those at the window's end.
+-- History columns (first and last purchase, months with purchases) look at all
+-- of customer_month, which never extends past the report period.
+WITH history AS (
+    SELECT customer_id,
+           min(month) FILTER (WHERE orders > 0) AS first_purchase_month,
+           max(month) FILTER (WHERE orders > 0) AS last_purchase_month,
+           count(*) FILTER (WHERE orders > 0) AS months_with_purchases
+    FROM customer_month
+    GROUP BY customer_id
+),
+win AS (
+    SELECT customer_id,
+           sum(revenue) AS revenue,
+           sum(cogs) AS cogs,
+           sum(discount) AS discount,
+           sum(channel_fee) AS channel_fee,
+           sum(orders) AS orders,
+           sum(cost_to_serve) AS cost_to_serve,
+           sum(service_events) AS service_events,
+           sum(carrying_cost) AS carrying_cost,
+           sum(CASE WHEN month = $last_month THEN open_receivables ELSE 0 END) AS open_receivables,
+           sum(CASE WHEN month = $last_month THEN overdue_receivables ELSE 0 END) AS overdue_receivables,
+           sum(CASE WHEN month = $last_month THEN overdue_90_receivables ELSE 0 END) AS overdue_90_receivables,
+           sum(CASE WHEN month = $last_month THEN ecl_allowance ELSE 0 END) AS expected_credit_loss,
+           count(*) FILTER (WHERE orders > 0) AS active_months
+    FROM customer_month
+    WHERE month >= $window_start AND month <= $last_month
+    GROUP BY customer_id
+)
+SELECT h.customer_id,
+       coalesce(w.revenue, 0) AS revenue,
+       w.cogs AS cogs,
+       coalesce(w.discount, 0) AS discount,
+       coalesce(w.channel_fee, 0) AS channel_fee,
+       coalesce(w.orders, 0) AS orders,
+       coalesce(w.cost_to_serve, 0) AS cost_to_serve,
+       coalesce(w.service_events, 0) AS service_events,
+       coalesce(w.carrying_cost, 0) AS carrying_cost,
+       coalesce(w.expected_credit_loss, 0) AS expected_credit_loss,
+       coalesce(w.open_receivables, 0) AS open_receivables,
+       coalesce(w.overdue_receivables, 0) AS overdue_receivables,
+       coalesce(w.overdue_90_receivables, 0) AS overdue_90_receivables,
+       coalesce(w.active_months, 0) AS active_months,
+       h.first_purchase_month,
+       h.last_purchase_month,
+       h.months_with_purchases,
+       w.customer_id IS NOT NULL AS in_window
+FROM history AS h
+LEFT JOIN win AS w USING (customer_id)
+ORDER BY h.customer_id

@@ -1,0 +1,256 @@
+"""Validate sources against the contract: clean tables plus a quarantine.
+
+Each source becomes a DuckDB table named after its canonical table, holding the
+accepted rows in canonical, typed columns. Every rejected row goes to the
+``quarantine`` table with the file, its row, the column and a reason, so that
+for every table ``rows read = accepted + quarantined``. The checks are SQL, so
+they run inside DuckDB on files larger than memory.
+
+What is fatal (raises :class:`~custlab.exceptions.InputError`): an unreadable
+file, or a required column that is neither mapped, derived nor present.
+What is quarantined (row by row): a missing id, an unparseable date or number,
+a non-finite number, a negative value where none is allowed, a date after
+``as_of``, a receivable paid or due before it was issued, a survey score outside
+the scale, and a repeated customer id in the customers table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from custlab import io
+from custlab.config import Config, Source
+from custlab.contract import DATE, ID, NUMBER, TABLES, TEXT, TableSpec
+from custlab.exceptions import InputError
+
+#: Optional numeric columns where a blank cell means zero (no discount, no fee).
+BLANK_MEANS_ZERO = {"discount", "channel_fee"}
+_NUMERIC_TYPES = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "DECIMAL", "UBIGINT", "UINTEGER")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What validation kept and set aside.
+
+    Attributes
+    ----------
+    quality : DataFrame
+        One row per table: ``table, file, rows_read, accepted, quarantined``.
+    tables : tuple
+        Canonical tables that were loaded (the others are absent).
+    derived : dict
+        Table -> {column: expression} for derived columns, for the report.
+    """
+
+    quality: pd.DataFrame
+    tables: tuple[str, ...]
+    derived: dict[str, dict[str, str]]
+
+    def columns_present(self, con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+        """Canonical columns a loaded table has."""
+        if table not in self.tables:
+            return set()
+        return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """Canonical column -> (SQL expression of the raw value, source type or None)."""
+    resolved: dict[str, tuple[str, str | None]] = {}
+    lower = {name.lower(): name for name in available}
+    for column in spec.columns:
+        if column in source.derive:
+            resolved[column] = (f"({source.derive[column]})", None)
+        elif column in source.columns:
+            name = source.columns[column]
+            if name not in available:
+                raise InputError(
+                    f"mapped column '{name}' not in file (it has: {', '.join(available)})",
+                    file=str(source.path),
+                    column=column,
+                )
+            resolved[column] = (_quote(name), available[name])
+        elif column.lower() in lower:
+            name = lower[column.lower()]
+            resolved[column] = (_quote(name), available[name])
+    for column in spec.required:
+        if column not in resolved:
+            raise InputError(
+                f"required column missing (the file has: {', '.join(available) or 'no columns'}); "
+                f"map it under [sources.{source.table}.columns] or derive it",
+                file=str(source.path),
+                column=column,
+            )
+    return resolved
+
+
+def _typed_expression(kind: str, raw: str, source_type: str | None, date_format: str | None) -> str:
+    is_numeric = source_type is not None and source_type.upper().startswith(_NUMERIC_TYPES)
+    if kind == NUMBER:
+        return f"CAST({raw} AS DOUBLE)" if is_numeric else f"num({raw})"
+    if kind == DATE:
+        if date_format:
+            return f"CAST(try_strptime(txt({raw}), {io._sql_string(date_format)}) AS DATE)"
+        return f"coalesce(TRY_CAST({raw} AS DATE), TRY_CAST(TRY_CAST({raw} AS TIMESTAMP) AS DATE))"
+    if kind == ID:
+        return rf"regexp_replace(txt({raw}), '^(-?\d+)\.0+$', '\1')"
+    return f"txt({raw})"
+
+
+def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config: Config) -> list[tuple[str, str, str]]:
+    """Ordered (column, SQL condition that rejects the row, SQL reason) triples."""
+    checks: list[tuple[str, str, str]] = []
+
+    def shown(column: str) -> str:
+        return f"'\"' || coalesce(left(CAST({_quote(column + '__raw')} AS VARCHAR), 60), '') || '\"'"
+
+    for column, kind in spec.columns.items():
+        if column not in present:
+            continue
+        value, raw = _quote(column), _quote(column + "__raw")
+        required = column in spec.required
+        blank = f"txt({raw}) IS NULL"
+        if required:
+            checks.append((column, blank, f"'missing {kind if kind != ID else 'id'}'"))
+        if kind == ID:
+            continue
+        if kind == DATE:
+            fmt = config.sources[table].date_format or "YYYY-MM-DD"
+            checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'unparseable date ' || {shown(column)} || ' (expected {fmt})'"))
+            if column not in spec.may_be_future:
+                checks.append((column, f"{value} > DATE '{as_of.isoformat()}'", f"'date in the future (after {as_of.isoformat()})'"))
+        elif kind == NUMBER:
+            if column in BLANK_MEANS_ZERO:
+                pass
+            elif not required:
+                checks.append((column, blank, f"'missing number (column is mapped, so a blank would be a silent zero)'"))
+            checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'not a number ' || {shown(column)}"))
+            checks.append((column, f"NOT isfinite({value})", f"'not a finite number ' || {shown(column)}"))
+            if column in spec.nonnegative:
+                checks.append((column, f"{value} < 0", f"'negative value ' || {shown(column)} || ' not allowed'"))
+    if table == "receivables":
+        checks.append(("due", '"due" < "issued"', "'due before issued'"))
+        if "paid" in present:
+            checks.append(("paid", '"paid" < "issued"', "'paid before issued'"))
+    if table == "surveys":
+        low, high = config.settings.satisfaction_scale
+        checks.append(
+            ("satisfaction", f'"satisfaction" NOT BETWEEN {low} AND {high}', f"'score outside the scale {low:g}-{high:g}'")
+        )
+    if table == "customers":
+        checks.append(("customer_id", "_dup_of IS NOT NULL", "'duplicate customer_id (first seen at row ' || _dup_of || ')'"))
+        if "kind" in present:
+            checks.append(
+                ("kind", "\"kind\" IS NOT NULL AND \"kind\" NOT IN ('consumer', 'business')", f"'kind must be consumer or business, got ' || {shown('kind')}")
+            )
+    return checks
+
+
+def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, as_of: date) -> dict:
+    """Load one source into the clean table ``table`` and the ``quarantine`` table.
+
+    Returns
+    -------
+    dict
+        ``table, file, rows_read, accepted, quarantined``.
+    """
+    source = config.sources[table]
+    spec = TABLES[table]
+    view = io.register_source(con, source)
+    available = io.source_columns(con, view)
+    resolved = _resolve_columns(source, spec, available)
+    select = ["_row"]
+    for column, (raw, source_type) in resolved.items():
+        typed = _typed_expression(spec.columns[column], raw, source_type, source.date_format)
+        if column == "kind":
+            typed = f"lower({typed})"
+        if column in BLANK_MEANS_ZERO:
+            typed = f"coalesce({typed}, CASE WHEN txt({raw}) IS NULL THEN 0.0 END)"
+        select.append(f"{typed} AS {_quote(column)}")
+        select.append(f"{raw} AS {_quote(column + '__raw')}")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW typed_{table} AS SELECT {', '.join(select)} FROM {view}")
+        if table == "customers":
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW typed_customers_dedup AS SELECT *, CASE WHEN "
+                "row_number() OVER (PARTITION BY customer_id ORDER BY _row) > 1 THEN "
+                "min(_row) OVER (PARTITION BY customer_id) END AS _dup_of FROM typed_customers"
+            )
+            typed_view = "typed_customers_dedup"
+        else:
+            typed_view = f"typed_{table}"
+        checks = _checks(table, spec, set(resolved), as_of, config)
+        column_case = " ".join(f"WHEN {cond} THEN '{col}'" for col, cond, _ in checks)
+        reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in checks)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW checked_{table} AS SELECT *, "
+            f"CASE {column_case} END AS _problem_column, CASE {reason_case} END AS _problem "
+            f"FROM {typed_view}"
+        )
+        columns = ", ".join(_quote(c) for c in resolved)
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM checked_{table} "
+            "WHERE _problem_column IS NULL ORDER BY _row"
+        )
+        con.execute(
+            "INSERT INTO quarantine SELECT "
+            f"'{table}', {io._sql_string(str(source.path))}, _row, _problem_column, "
+            "CASE _problem_column " + " ".join(
+                f"WHEN '{c}' THEN CAST({_quote(c + '__raw')} AS VARCHAR)" for c in resolved
+            ) + " END, _problem "
+            f"FROM checked_{table} WHERE _problem_column IS NOT NULL ORDER BY _row"
+        )
+        rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        accepted = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchone()[0]
+    except duckdb.Error as exc:
+        raise InputError(f"cannot validate {table}: {io._first_line(exc)}", file=str(source.path)) from None
+    return {
+        "table": table,
+        "file": str(source.path),
+        "rows_read": rows_read,
+        "accepted": accepted,
+        "quarantined": quarantined,
+    }
+
+
+def validate(con: duckdb.DuckDBPyConnection, config: Config, as_of: date | None = None) -> ValidationResult:
+    """Validate every configured source into clean tables and one quarantine.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        A connection from :func:`custlab.io.connect`.
+    config : Config
+    as_of : date, optional
+        Rows dated after this day are quarantined as "in the future";
+        defaults to today.
+
+    Returns
+    -------
+    ValidationResult
+    """
+    as_of = as_of or date.today()
+    con.execute(
+        'CREATE OR REPLACE TABLE quarantine ("table" VARCHAR, file VARCHAR, "row" BIGINT, '
+        '"column" VARCHAR, value VARCHAR, reason VARCHAR)'
+    )
+    rows = [validate_table(con, config, table, as_of) for table in TABLES if table in config.sources]
+    quality = pd.DataFrame(rows, columns=["table", "file", "rows_read", "accepted", "quarantined"])
+    return ValidationResult(
+        quality=quality,
+        tables=tuple(quality["table"]),
+        derived={t: dict(s.derive) for t, s in config.sources.items() if s.derive},
+    )
+
+
+def quarantine_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The quarantine table as a frame: ``table, file, row, column, value, reason``."""
+    return con.execute('SELECT * FROM quarantine ORDER BY "table", "row"').df()
