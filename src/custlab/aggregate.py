@@ -14,6 +14,7 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
+from custlab import io
 from custlab.config import Settings
 from custlab.contract import TABLES
 
@@ -54,7 +55,7 @@ def read_sql(name: str) -> str:
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return set()
     return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
@@ -82,7 +83,7 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
             else:
                 parts.append(f'CAST({stand_in or "NULL"} AS {sql_type}) AS "{column}"')
         source = table if have else "(SELECT 1) AS empty WHERE false"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {view}_in AS SELECT {', '.join(parts)} FROM {source}")
+        io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW {view}_in AS SELECT {', '.join(parts)} FROM {source}")
         present[table] = bool(have)
     return {
         "has_cost": "cost" in _table_columns(con, "transactions"),
@@ -95,7 +96,7 @@ def data_months(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
     """First and last month with accepted transactions."""
     first, last = con.execute(
         "SELECT CAST(date_trunc('month', min(date)) AS DATE), CAST(date_trunc('month', max(date)) AS DATE) FROM tx_in"
-    ).fetchone()
+    ).fetchall()[0]
     return first, last
 
 
@@ -124,7 +125,7 @@ def build_customer_month(
         "ecl_61_90": rates["61-90"],
         "ecl_over_90": rates["over 90"],
     }
-    con.execute(f"CREATE OR REPLACE TABLE customer_month AS {read_sql('customer_month')}", parameters)
+    io.run_sql(con, f"CREATE OR REPLACE TABLE customer_month AS {read_sql('customer_month')}", parameters)
 
 
 def customer_window(con: duckdb.DuckDBPyConnection, window_start: date, last_month: date) -> pd.DataFrame:

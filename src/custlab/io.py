@@ -23,6 +23,15 @@ from custlab.config import Source
 from custlab.exceptions import InputError
 
 
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | list | None = None) -> None:
+    """Run a statement whose result is not needed, and finish it.
+
+    DuckDB refuses further work on a connection that still holds an unread
+    result, so statements are always drained.
+    """
+    con.execute(sql, parameters).fetchall()
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB connection with custlab's SQL helpers defined.
 
@@ -32,9 +41,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     - ``txt(x)``: trimmed text, NULL when blank.
     """
     con = duckdb.connect(":memory:")
-    con.execute("SET preserve_insertion_order = true")
-    con.execute("CREATE MACRO txt(x) AS NULLIF(trim(CAST(x AS VARCHAR)), '')")
-    con.execute("CREATE MACRO num(x) AS TRY_CAST(txt(x) AS DOUBLE)")
+    run_sql(con, "SET preserve_insertion_order = true")
+    run_sql(con, "CREATE MACRO txt(x) AS NULLIF(trim(CAST(x AS VARCHAR)), '')")
+    run_sql(con, "CREATE MACRO num(x) AS TRY_CAST(txt(x) AS DOUBLE)")
     return con
 
 
@@ -71,12 +80,12 @@ def register_source(con: duckdb.DuckDBPyConnection, source: Source) -> str:
             options = ["all_varchar = true", f"header = {str(source.header).lower()}"]
             if source.delimiter:
                 options.append(f"delim = {_sql_string(source.delimiter)}")
-            con.execute(
+            run_sql(con, 
                 f"CREATE OR REPLACE VIEW {view} AS SELECT row_number() OVER () AS _row, * "
                 f"FROM read_csv({_sql_string(str(path))}, {', '.join(options)})"
             )
         elif source.format == "parquet":
-            con.execute(
+            run_sql(con, 
                 f"CREATE OR REPLACE VIEW {view} AS SELECT file_row_number + 1 AS _row, * "
                 f"EXCLUDE (file_row_number) FROM read_parquet({_sql_string(str(path))}, file_row_number = true)"
             )
@@ -84,7 +93,7 @@ def register_source(con: duckdb.DuckDBPyConnection, source: Source) -> str:
             frame = _read_with_pandas(source)
             frame.insert(0, "_row", range(1, len(frame) + 1))
             con.register(f"{view}_frame", frame)
-            con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_frame")
+            run_sql(con, f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_frame")
         con.execute(f"SELECT * FROM {view} LIMIT 1").fetchall()
     except InputError:
         raise

@@ -109,12 +109,12 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         aggregate.build_customer_month(con, first_month, last_month, config.settings)
         window_start = max(report_period.window_start(config.settings.window_months), first_month)
         customers = aggregate.customer_window(con, window_start, last_month)
-        after_period = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [report_period.end]).fetchone()[0]
+        after_period = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [report_period.end]).fetchall()[0][0]
         unknown = 0
         if "customers" in checked.tables:
             unknown = con.execute(
                 "SELECT count(DISTINCT customer_id) FROM tx_in WHERE customer_id NOT IN (SELECT customer_id FROM customers)"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         quarantine = validation.quarantine_frame(con)
     finally:
         con.close()

@@ -130,7 +130,7 @@ def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config:
             if column in BLANK_MEANS_ZERO:
                 pass
             elif not required:
-                checks.append((column, blank, f"'missing number (column is mapped, so a blank would be a silent zero)'"))
+                checks.append((column, blank, f"'missing number (a blank {column} would silently count as zero)'"))
             checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'not a number ' || {shown(column)}"))
             checks.append((column, f"NOT isfinite({value})", f"'not a finite number ' || {shown(column)}"))
             if column in spec.nonnegative:
@@ -176,9 +176,9 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         select.append(f"{typed} AS {_quote(column)}")
         select.append(f"{raw} AS {_quote(column + '__raw')}")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW typed_{table} AS SELECT {', '.join(select)} FROM {view}")
+        io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW typed_{table} AS SELECT {', '.join(select)} FROM {view}")
         if table == "customers":
-            con.execute(
+            io.run_sql(con, 
                 "CREATE OR REPLACE TEMP VIEW typed_customers_dedup AS SELECT *, CASE WHEN "
                 "row_number() OVER (PARTITION BY customer_id ORDER BY _row) > 1 THEN "
                 "min(_row) OVER (PARTITION BY customer_id) END AS _dup_of FROM typed_customers"
@@ -189,17 +189,17 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         checks = _checks(table, spec, set(resolved), as_of, config)
         column_case = " ".join(f"WHEN {cond} THEN '{col}'" for col, cond, _ in checks)
         reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in checks)
-        con.execute(
+        io.run_sql(con, 
             f"CREATE OR REPLACE TEMP VIEW checked_{table} AS SELECT *, "
             f"CASE {column_case} END AS _problem_column, CASE {reason_case} END AS _problem "
             f"FROM {typed_view}"
         )
         columns = ", ".join(_quote(c) for c in resolved)
-        con.execute(
+        io.run_sql(con, 
             f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM checked_{table} "
             "WHERE _problem_column IS NULL ORDER BY _row"
         )
-        con.execute(
+        io.run_sql(con, 
             "INSERT INTO quarantine SELECT "
             f"'{table}', {io._sql_string(str(source.path))}, _row, _problem_column, "
             "CASE _problem_column " + " ".join(
@@ -207,9 +207,9 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             ) + " END, _problem "
             f"FROM checked_{table} WHERE _problem_column IS NOT NULL ORDER BY _row"
         )
-        rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
-        accepted = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchone()[0]
+        rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
+        accepted = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchall()[0][0]
     except duckdb.Error as exc:
         raise InputError(f"cannot validate {table}: {io._first_line(exc)}", file=str(source.path)) from None
     return {
@@ -238,7 +238,7 @@ def validate(con: duckdb.DuckDBPyConnection, config: Config, as_of: date | None 
     ValidationResult
     """
     as_of = as_of or date.today()
-    con.execute(
+    io.run_sql(con, 
         'CREATE OR REPLACE TABLE quarantine ("table" VARCHAR, file VARCHAR, "row" BIGINT, '
         '"column" VARCHAR, value VARCHAR, reason VARCHAR)'
     )

@@ -1,6 +1,7 @@
 -- customer_month: one row per customer and calendar month, the facts every
 -- analysis starts from. Reads the canonical input views tx_in, service_in, receivables_in
--- (absent inputs are empty views) and the calendar. Flows (revenue, costs,
+-- (absent inputs are empty views) and the calendar. Orders count distinct
+-- orders with positive revenue: a return or credit note is not an order. Flows (revenue, costs,
 -- carrying cost) are summed over the month; stocks (open and overdue
 -- receivables, expected-credit-loss allowance) are taken at the month end.
 -- Parameters: $first_month, $last_month (DATE, first days of months),
@@ -19,7 +20,7 @@ sales AS (
            sum(cost) AS cogs,
            sum(discount) AS discount,
            sum(channel_fee) AS channel_fee,
-           count(DISTINCT coalesce(order_id, CAST(date AS VARCHAR))) AS orders,
+           count(DISTINCT coalesce(order_id, CAST(date AS VARCHAR))) FILTER (WHERE revenue > 0) AS orders,
            count(*) AS lines
     FROM tx_in
     WHERE date >= $first_month AND date < CAST($last_month AS DATE) + INTERVAL 1 MONTH

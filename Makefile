@@ -1,0 +1,36 @@
+# custlab: the two commands of the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PERIOD ?= 2026-10
+OUT    ?= reports
+
+.PHONY: setup demo test report-cdnow lab clean
+
+# A local virtual environment with custlab installed in editable mode.
+$(BIN)/custlab: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/custlab
+
+# Generate the demo company and publish its report for $(PERIOD).
+demo: setup
+	$(BIN)/custlab demo --out data/demo
+	$(BIN)/custlab report --config data/demo/custlab.toml --period $(PERIOD) --out $(OUT)
+
+# The whole test suite: unit and end-to-end tests, then every notebook with nbval.
+test: setup
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+# The report on the real CDNOW data (transactions only).
+report-cdnow: setup
+	$(BIN)/custlab report --config data/cdnow/custlab.toml --period 1998-06 --out $(OUT)
+
+# JupyterLab with custlab importable, for analysts.
+lab: setup
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf $(VENV) data/demo $(OUT)/*/ .pytest_cache

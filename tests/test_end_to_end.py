@@ -1,0 +1,101 @@
+"""custlab demo then custlab report on a small company: the published files agree
+with each other and with the raw files."""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlab.config import load_config
+from custlab.export import external_references
+
+PERIOD = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    demo = root / "demo"
+    for args in (
+        ["demo", "--out", demo, "--customers", "1200", "--seed", "11", "--quiet"],
+        ["report", "--config", demo / "custlab.toml", "--period", PERIOD, "--out", root / "reports"],
+    ):
+        done = subprocess.run([sys.executable, "-m", "custlab.cli", *map(str, args)], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    return demo, root / "reports" / PERIOD
+
+
+def test_publishes_the_report_files(published):
+    _, folder = published
+    for name in ("index.html", "customers.csv", "summary.json", "run.json", "quality.csv", "quarantine.csv"):
+        assert (folder / name).is_file(), name
+    run = json.loads((folder / "run.json").read_text())
+    assert run["status"] == "published" and run["period"] == PERIOD
+    assert {"analyse", "notebook", "export"} <= set(run["timings_seconds"])
+    assert run["versions"]["custlab"] and run["data"]["transactions"]["bytes"] > 0
+    executed = folder.parent / "_runs" / PERIOD / run["run_id"] / "customer_report.ipynb"
+    notebook = nbformat.read(executed, as_version=4)
+    injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and PERIOD in injected[0].source  # papermill injected the period
+
+
+def test_profit_adds_up_across_files_and_matches_the_raw_data(published):
+    demo, folder = published
+    summary = json.loads((folder / "summary.json").read_text())
+    customers = pd.read_csv(folder / "customers.csv", dtype={"customer_id": str})
+    assert customers["customer_id"].is_unique
+    assert summary["profit"] == pytest.approx(customers["profit"].sum(), rel=1e-9)
+    assert summary["revenue"] == pytest.approx(customers["revenue"].sum(), rel=1e-9)
+
+    # Recompute from the raw files, independently of custlab's SQL.
+    start, end = pd.Timestamp(summary["window_start"]), pd.Timestamp(summary["window_end"])
+    settings = load_config(demo / "custlab.toml").settings
+    tx = pd.read_parquet(demo / "transactions.parquet")
+    tx = tx[pd.to_datetime(tx["date"]).between(start, end)]
+    service = pd.read_parquet(demo / "service.parquet")
+    service = service[pd.to_datetime(service["date"]).between(start, end)]
+    recv = pd.read_parquet(demo / "receivables.parquet")
+    issued, due = pd.to_datetime(recv["issued"]), pd.to_datetime(recv["due"])
+    paid = pd.to_datetime(recv["paid"])
+    open_from = np.maximum(issued, start)
+    open_to = paid.fillna(end + pd.Timedelta(days=1)).clip(upper=end + pd.Timedelta(days=1))
+    days = (open_to - open_from).dt.days.clip(lower=0)
+    carrying = (recv["amount"] * settings.cost_of_capital * days / 365).sum()
+    still_open = (issued <= end) & (paid.isna() | (paid > end))
+    past_due = (end - due).dt.days
+    rate = pd.cut(past_due, [-np.inf, 0, 30, 60, 90, np.inf], labels=list(settings.ecl_rates)).map(settings.ecl_rates)
+    ecl = (recv["amount"] * rate.astype(float) * still_open).sum()
+    expected = (
+        tx["revenue"].sum() - tx["cost"].sum() - tx["discount"].sum() - tx["channel_fee"].sum()
+        - service["cost"].sum() - carrying - ecl
+    )  # fmt: skip
+    assert summary["profit"] == pytest.approx(expected, rel=1e-9)
+    assert customers["expected_credit_loss"].sum() == pytest.approx(ecl, rel=1e-9)
+    assert customers["carrying_cost"].sum() == pytest.approx(carrying, rel=1e-9)
+    waterfall_terms = ["cogs", "discount", "channel_fee", "cost_to_serve", "carrying_cost", "expected_credit_loss"]
+    rebuilt = customers["revenue"] - customers[waterfall_terms].sum(axis=1)
+    assert np.allclose(rebuilt, customers["profit"])
+
+
+def test_quality_rows_read_equal_accepted_plus_quarantined(published):
+    _, folder = published
+    quality = pd.read_csv(folder / "quality.csv")
+    assert (quality["rows_read"] == quality["accepted"] + quality["quarantined"]).all()
+    assert set(quality["table"]) == {"transactions", "customers", "service", "receivables", "surveys"}
+
+
+def test_html_has_no_code_and_needs_no_internet(published):
+    _, folder = published
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert external_references(page) == []
+    assert "<script" not in page
+    for code in ("import custlab", "report_data(", "results_dir", "plots.profit_waterfall"):
+        assert code not in page
+    assert "Demo Company — customer report, October 2026" in page
+    assert 'class="custlab-toc"' in page and 'href="#Data-quality"' in page and 'id="Data-quality"' in page
+    assert "data:image/png;base64" in page  # the waterfall chart is inlined
+    assert len(page.encode()) < 5_000_000

@@ -1,0 +1,56 @@
+"""HTML export helpers and table formatting."""
+
+import pandas as pd
+
+from custlab import tables
+from custlab.export import external_references, table_of_contents
+
+
+def test_table_of_contents_links_every_section():
+    body = '<h2 id="Headline-figures">Headline figures<a class="anchor-link" href="#Headline-figures">¶</a></h2>' \
+           '<h2 id="R&amp;D">R&amp;D</h2>'
+    toc = table_of_contents(body)
+    assert '<a href="#Headline-figures">Headline figures</a>' in toc
+    assert '<a href="#R&amp;D">R&amp;D</a>' in toc
+    assert table_of_contents("<p>none</p>") == ""
+
+
+def test_external_references_are_found():
+    assert external_references('<script src="https://cdn.example/x.js"></script>')
+    assert external_references('<link href="//fonts.example/css">')
+    assert external_references('<img src="data:image/png;base64,AAA">') == []
+
+
+def test_money_and_percent():
+    assert tables.money(1234567.4, "EUR") == "EUR 1,234,567"
+    assert tables.money(-5.5) == "-6"
+    assert tables.money(float("nan")) == "n/a"
+    assert tables.percent(0.2345) == "23.4%" or tables.percent(0.2345) == "23.5%"
+    assert tables.percent(None) == "n/a"
+
+
+def test_kpi_tiles_are_escaped():
+    summary = {"currency": "<b>", "customers": 1200, "revenue": 10.0, "profit": -2.0, "profit_margin": -0.2,
+               "loss_making_share": 0.5, "loss_making_customers": 600, "rows_quarantined": 3,
+               "window_start": "2026-01-01", "window_end": "2026-12-31", "window_months": 12}
+    assert ("Active customers", "1,200") in tables.kpi_tiles(summary)
+    html = tables.kpi_tiles_html(summary).data
+    assert "<b>" not in html and "&lt;b&gt; 10" in html
+
+
+def test_quarantine_summary_groups_alike_reasons():
+    q = pd.DataFrame(
+        {
+            "table": ["transactions"] * 3,
+            "file": ["tx.csv"] * 3,
+            "row": [9, 4, 5],
+            "column": ["revenue"] * 3,
+            "value": ["x", "ten", "abc"],
+            "reason": ['not a number "x"', 'not a number "ten"', 'not a number "abc"'],
+        }
+    )
+    summary = tables.quarantine_summary(q)
+    assert len(summary) == 1
+    row = summary.iloc[0]
+    assert (row["Rows"], row["First row"], row["Problem"]) == (3, 4, "not a number …")
+    assert tables.quarantine_summary(q.iloc[0:0]).empty

@@ -1,0 +1,163 @@
+"""Validation: accepted + quarantined = rows read, a reason per quarantined row,
+one-line fatal errors for unusable files."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from custlab import io, validation
+from custlab.config import load_config
+from custlab.exceptions import InputError
+from tests.conftest import write
+
+AS_OF = date(2026, 11, 15)
+
+
+def run(tmp_path, config_text, files):
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    config = load_config(write(tmp_path / "custlab.toml", config_text))
+    con = io.connect()
+    checked = validation.validate(con, config, as_of=AS_OF)
+    return con, checked
+
+
+def reasons(con, table):
+    q = validation.quarantine_frame(con)
+    q = q[q["table"] == table]
+    return {int(r.row): (r.column, r.reason) for r in q.itertuples()}
+
+
+TX_CONFIG = """
+[sources.transactions]
+path = "tx.csv"
+"""
+
+
+def test_transactions_rows_are_accepted_or_quarantined_with_reason(tmp_path):
+    tx = (
+        "customer_id,date,revenue,cost,discount\n"
+        "A,2026-01-05,100.0,60,5\n"  # 1 fine
+        ",2026-01-05,10,5,0\n"  # 2 missing id
+        "B,05/01/2026,10,5,0\n"  # 3 unparseable date
+        "C,2026-01-07,ten,5,0\n"  # 4 revenue not a number
+        "D,2026-01-08,inf,5,0\n"  # 5 not finite
+        "E,2026-12-01,10,5,0\n"  # 6 date in the future
+        "F,2026-01-09,-40,-20,0\n"  # 7 a return: accepted
+        "G,2026-01-10,10,5,-1\n"  # 8 negative discount
+        "17850.0,2026-01-11,10,,\n"  # 9 blank cost -> quarantined; id normalised first
+        "H,2026-01-12,10,5,\n"  # 10 blank discount means none: accepted
+    )
+    con, checked = run(tmp_path, TX_CONFIG, {"tx.csv": tx})
+    quality = checked.quality.set_index("table").loc["transactions"]
+    assert (quality.rows_read, quality.accepted, quality.quarantined) == (10, 3, 7)
+    got = reasons(con, "transactions")
+    assert got[2] == ("customer_id", "missing id")
+    assert got[3][0] == "date" and 'unparseable date "05/01/2026"' in got[3][1]
+    assert got[4] == ("revenue", 'not a number "ten"')
+    assert got[5] == ("revenue", 'not a finite number "inf"')
+    assert got[6] == ("date", "date in the future (after 2026-11-15)")
+    assert got[8][0] == "discount" and "negative" in got[8][1]
+    assert got[9][0] == "cost" and got[9][1].startswith("missing number")
+    accepted = con.execute("SELECT customer_id, revenue, discount FROM transactions ORDER BY customer_id").df()
+    assert list(accepted["customer_id"]) == ["A", "F", "H"]
+    assert accepted.set_index("customer_id").loc["F", "revenue"] == -40.0
+    assert accepted.set_index("customer_id").loc["H", "discount"] == 0.0
+    q = validation.quarantine_frame(con)
+    assert set(q.columns) == {"table", "file", "row", "column", "value", "reason"}
+    assert q.loc[q["row"] == 4, "value"].item() == "ten"
+
+
+def test_float_formatted_ids_are_normalised(tmp_path):
+    tx = "customer_id,date,revenue\n17850.0,2026-01-05,1\n17850,2026-01-06,2\n"
+    con, _ = run(tmp_path, TX_CONFIG, {"tx.csv": tx})
+    assert con.execute("SELECT DISTINCT customer_id FROM transactions").fetchall() == [("17850",)]
+
+
+def test_mapping_and_derived_revenue(tmp_path):
+    config = TX_CONFIG + """
+date_format = "%d/%m/%Y"
+[sources.transactions.columns]
+customer_id = "Client"
+date = "Day"
+[sources.transactions.derive]
+revenue = "num(Qty) * num(Price)"
+"""
+    tx = "Client,Day,Qty,Price\nA,05/01/2026,3,2.5\nB,06/01/2026,x,2\n"
+    con, checked = run(tmp_path, config, {"tx.csv": tx})
+    assert con.execute("SELECT customer_id, date, revenue FROM transactions").fetchall() == [
+        ("A", date(2026, 1, 5), 7.5)
+    ]
+    assert reasons(con, "transactions")[2][0] == "revenue"
+    assert checked.derived == {"transactions": {"revenue": "num(Qty) * num(Price)"}}
+
+
+def test_receivables_customers_and_surveys_rules(tmp_path):
+    config = TX_CONFIG + """
+[sources.customers]
+path = "customers.csv"
+[sources.receivables]
+path = "receivables.csv"
+[sources.surveys]
+path = "surveys.csv"
+"""
+    files = {
+        "tx.csv": "customer_id,date,revenue\nA,2026-01-05,1\n",
+        "customers.csv": "customer_id,kind\nA,business\nB,Consumer\nA,consumer\nC,robot\n",
+        "receivables.csv": (
+            "customer_id,invoice_id,amount,issued,due,paid\n"
+            "A,1,100,2026-01-01,2026-12-31,\n"  # due after as_of is fine
+            "A,2,100,2026-02-01,2026-03-01,2026-01-15\n"  # paid before issued
+            "A,3,100,2026-02-01,2026-01-01,\n"  # due before issued
+        ),
+        "surveys.csv": "customer_id,date,satisfaction\nA,2026-01-01,5\nA,2026-01-02,7\nA,2026-01-03,0\n",
+    }
+    con, checked = run(tmp_path, config, files)
+    counts = checked.quality.set_index("table")[["rows_read", "accepted", "quarantined"]]
+    assert counts.loc["customers"].tolist() == [4, 2, 2]
+    assert counts.loc["receivables"].tolist() == [3, 1, 2]
+    assert counts.loc["surveys"].tolist() == [3, 1, 2]
+    assert reasons(con, "customers")[3] == ("customer_id", "duplicate customer_id (first seen at row 1)")
+    assert reasons(con, "customers")[4][0] == "kind"
+    assert con.execute("SELECT kind FROM customers WHERE customer_id = 'B'").fetchone() == ("consumer",)
+    assert reasons(con, "receivables") == {2: ("paid", "paid before issued"), 3: ("due", "due before issued")}
+    assert {r[0] for r in reasons(con, "surveys").values()} == {"satisfaction"}
+
+
+@pytest.mark.parametrize(
+    "files, message, column",
+    [
+        ({}, "file not found", None),
+        ({"tx.csv": ""}, "file is empty", None),
+        ({"tx.csv": "client,date,revenue\nA,2026-01-01,1\n"}, "required column missing", "customer_id"),
+        ({"tx.csv": "customer_id,date\nA,2026-01-01\n"}, "required column missing", "revenue"),
+    ],
+)
+def test_unusable_files_are_fatal_with_one_line(tmp_path, files, message, column):
+    with pytest.raises(InputError) as info:
+        run(tmp_path, TX_CONFIG, files)
+    text = str(info.value)
+    assert message in text and "tx.csv" in text and "\n" not in text
+    if column:
+        assert f"column '{column}'" in text
+
+
+def test_mapped_column_missing_from_file(tmp_path):
+    config = TX_CONFIG + "[sources.transactions.columns]\ncustomer_id = \"Client\"\n"
+    with pytest.raises(InputError, match="mapped column 'Client' not in file"):
+        run(tmp_path, config, {"tx.csv": "customer_id,date,revenue\nA,2026-01-01,1\n"})
+
+
+def test_parquet_and_xlsx_sources(tmp_path):
+    frame = pd.DataFrame({"customer_id": ["A", None], "date": pd.to_datetime(["2026-01-01", "2026-01-02"]), "revenue": [1.5, 2.0]})
+    frame.to_parquet(tmp_path / "tx.parquet")
+    with pd.ExcelWriter(tmp_path / "c.xlsx") as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Notes", index=False)
+        pd.DataFrame({"customer_id": ["A", "B"], "kind": ["business", "consumer"]}).to_excel(writer, sheet_name="Clients", index=False)
+    config = '[sources.transactions]\npath = "tx.parquet"\n[sources.customers]\npath = "c.xlsx"\nsheet = "Clients"\n'
+    con, checked = run(tmp_path, config, {})
+    counts = checked.quality.set_index("table")
+    assert counts.loc["transactions", ["accepted", "quarantined"]].tolist() == [1, 1]
+    assert counts.loc["customers", "accepted"] == 2
+    assert reasons(con, "transactions") == {2: ("customer_id", "missing id")}
