@@ -81,6 +81,22 @@ def test_profit_adds_up_across_files_and_matches_the_raw_data(published):
     assert np.allclose(rebuilt, customers["profit"])
 
 
+def test_profitability_figures_are_published(published):
+    _, folder = published
+    summary = json.loads((folder / "summary.json").read_text())
+    for key in ("top20_revenue_share", "top20_profit_share", "whale_peak", "whale_peak_customer_share",
+                "loss_making_share", "lean_big_count", "bulk_one_off_count"):
+        assert summary[key] is not None, key
+    customers = pd.read_csv(folder / "customers.csv", dtype={"customer_id": str})
+    assert summary["lean_big_count"] == customers["lean_big"].sum()
+    assert summary["bulk_one_off_count"] == customers["bulk_one_off"].sum()
+    assert summary["whale_peak"] > 1.0
+    lean = customers[customers["lean_big"]]
+    assert lean["lean_big_reason"].str.contains("of revenue vs").all()
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert 'id="Where-the-profit-comes-from"' in page and "Lean big customers" in page
+
+
 def test_quality_rows_read_equal_accepted_plus_quarantined(published):
     _, folder = published
     quality = pd.read_csv(folder / "quality.csv")

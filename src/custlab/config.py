@@ -118,14 +118,49 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Rules:
+    """Thresholds of the business rules that flag customers (config table ``[rules]``).
+
+    Attributes
+    ----------
+    top_share : float
+        The "top" group of the 80/20 figures: 0.2 = the top 20% of customers.
+    lean_big_top_revenue_share : float
+        A customer is "big" when its revenue ranks in this top share of active
+        customers (0.10 = top 10%).
+    lean_big_max_margin : float
+        A big customer is "lean" when its profit is below this share of its
+        revenue (0.05 = under 5 cents of profit per unit of revenue).
+    bulk_order_multiple : float
+        A one-off bulk buyer has exactly one order in its whole history, at
+        least this many times the median customer's average order value.
+    """
+
+    top_share: float = 0.20
+    lean_big_top_revenue_share: float = 0.10
+    lean_big_max_margin: float = 0.05
+    bulk_order_multiple: float = 10.0
+
+
+#: Valid range of each rule.
+_RULE_BOUNDS = {
+    "top_share": (0.01, 0.99),
+    "lean_big_top_revenue_share": (0.001, 0.5),
+    "lean_big_max_margin": (-1.0, 1.0),
+    "bulk_order_multiple": (1.0, 1000.0),
+}
+
+
+@dataclass(frozen=True)
 class Config:
-    """A whole custlab config: company, sources and settings."""
+    """A whole custlab config: company, sources, settings and rules."""
 
     path: Path
     company: str
     currency: str
     sources: dict[str, Source]
     settings: Settings
+    rules: Rules = field(default_factory=Rules)
 
 
 def _suggest(key: str, allowed: list[str] | tuple[str, ...]) -> str:
@@ -235,6 +270,18 @@ def _parse_settings(raw: dict, file: Path) -> Settings:
     )
 
 
+def _parse_rules(raw: dict, file: Path) -> Rules:
+    _check_keys("rules.", raw, tuple(_RULE_BOUNDS), file)
+    values = {}
+    for key, value in raw.items():
+        low, high = _RULE_BOUNDS[key]
+        number = float(_typed(value, (int, float), f"rules.{key}", file))
+        if not low <= number <= high:
+            raise ConfigError(f"key 'rules.{key}' must be between {low:g} and {high:g}, got {number:g}", file=str(file))
+        values[key] = number
+    return Rules(**values)
+
+
 def load_config(path: str | Path) -> Config:
     """Read, check and resolve a custlab config file.
 
@@ -260,7 +307,7 @@ def load_config(path: str | Path) -> Config:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not a valid TOML file ({exc})", file=str(file)) from None
-    _check_keys("", raw, ("company", "sources", "settings"), file)
+    _check_keys("", raw, ("company", "sources", "settings", "rules"), file)
     company = _typed(raw.get("company", {}), dict, "company", file)
     _check_keys("company.", company, ("name", "currency"), file)
     sources_raw = _typed(raw.get("sources", {}), dict, "sources", file)
@@ -278,4 +325,5 @@ def load_config(path: str | Path) -> Config:
         currency=_typed(company.get("currency", ""), str, "company.currency", file),
         sources=sources,
         settings=_parse_settings(_typed(raw.get("settings", {}), dict, "settings", file), file),
+        rules=_parse_rules(_typed(raw.get("rules", {}), dict, "rules", file), file),
     )

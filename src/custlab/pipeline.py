@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custlab import aggregate, io, profit, validation
+from custlab import aggregate, curves, flags, io, profit, validation
 from custlab.config import Config, load_config
 from custlab.exceptions import InputError
 from custlab.periods import Period, parse_period
@@ -31,7 +31,9 @@ CUSTOMER_COLUMNS = [
     "orders", "active_months", "service_events",
     "open_receivables", "overdue_receivables", "overdue_90_receivables",
     "first_purchase_month", "last_purchase_month", "months_with_purchases",
+    "lifetime_orders", "lifetime_revenue", "lifetime_gross_sales",
     "in_window", "cogs_assumed",
+    "revenue_rank", "lean_big", "margin_eaten_by", "lean_big_reason", "bulk_one_off",
 ]  # fmt: skip
 
 
@@ -121,6 +123,9 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
 
     profit_inputs = profit.ProfitInputs(default_gross_margin=config.settings.default_gross_margin, **inputs)
     customers = profit.customer_profit(customers, profit_inputs)
+    lean = flags.lean_big(customers, config.rules)
+    customers = customers.join(lean[["revenue_rank", "lean_big", "margin_eaten_by", "lean_big_reason"]])
+    customers["bulk_one_off"] = flags.bulk_one_off(customers, config.rules)
     customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
     notes = profit_inputs.notes()
     if after_period:
@@ -131,6 +136,9 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         for column, expression in derived.items():
             notes.append(f"{table}.{column} is derived: {column} = {expression}.")
     kpis = profit.profit_kpis(customers)
+    kpis.update(curves.profitability_kpis(customers, config.rules.top_share))
+    kpis["lean_big_count"] = int(customers["lean_big"].sum())
+    kpis["bulk_one_off_count"] = int(customers["bulk_one_off"].sum())
     summary = {
         "company": config.company,
         "currency": config.currency,
@@ -144,6 +152,8 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
             str(kind): {k: _clean_number(v) for k, v in profit.profit_kpis(group).items()}
             for kind, group in customers.groupby(customers["kind"].fillna("unknown"))
         },
+        "top_share": config.rules.top_share,
+        "typical_order_value": _clean_number(flags.typical_order_value(customers)),
         "rows_quarantined": int(checked.quality["quarantined"].sum()),
         "terms": {
             "cogs": "assumed" if not inputs["has_cost"] else "from data",

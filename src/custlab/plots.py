@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
@@ -75,4 +76,75 @@ def profit_waterfall(waterfall: pd.DataFrame, ax: Axes | None = None, currency: 
     _money_axis(ax, currency)
     ax.set_title(f"From revenue to customer profit (total profit {previous:,.0f} {currency})".strip())
     ax.grid(axis="x", visible=False)
+    return ax
+
+
+def whale_curve(customers: pd.DataFrame, ax: Axes | None = None, top_share: float = 0.2) -> Axes:
+    """The whale curve (cumulative profit) with the revenue Pareto curve over it.
+
+    Customers are ranked by profit for the whale curve and by revenue for the
+    Pareto curve; both are shares of their totals. The peak of the whale curve
+    and the 100% line are marked, and the top ``top_share`` band is shaded.
+    """
+    from custlab.curves import cumulative_share_curve, thin_curve, whale_stats
+
+    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5))
+    whale = thin_curve(cumulative_share_curve(active["profit"]))
+    pareto = thin_curve(cumulative_share_curve(active["revenue"]))
+    ax.axvspan(0, top_share, color="#2e933c", alpha=0.08, label=f"Top {top_share:.0%} of customers")
+    ax.plot(whale["customer_share"] * 100, whale["cumulative_share"] * 100, color=SUBTOTAL_COLOR, linewidth=2.2,
+            label="Cumulative profit (customers ranked by profit)")
+    ax.plot(pareto["customer_share"] * 100, pareto["cumulative_share"] * 100, color="#888888", linestyle="--",
+            label="Cumulative revenue (customers ranked by revenue)")
+    ax.axhline(100, color="black", linewidth=0.8)
+    stats = whale_stats(active["profit"])
+    if np.isfinite(stats.peak):
+        ax.scatter([stats.peak_customer_share * 100], [stats.peak * 100], color=COST_COLOR, zorder=3)
+        ax.annotate(
+            f"Peak {stats.peak:.0%} of total profit\nfrom {stats.peak_customer_share:.0%} of customers",
+            (stats.peak_customer_share * 100, stats.peak * 100),
+            textcoords="offset points", xytext=(-12, -30), ha="right",
+        )
+        ax.set_ylim(top=max(stats.peak * 100 * 1.12, 110))
+    ax.set_xlabel("Share of customers (%)")
+    ax.set_ylabel("Cumulative share of total (%)")
+    ax.set_xlim(0, 100)
+    ax.set_title("Whale curve: who makes the profit, and who gives it back")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def revenue_profit_scatter(
+    customers: pd.DataFrame, ax: Axes | None = None, currency: str = "", max_points: int = 20_000, labels: int = 5
+) -> Axes:
+    """Revenue against profit per customer; lean big customers and bulk buyers highlighted.
+
+    Axes are symmetric-log so the few whales and the many small customers both
+    show. At most ``max_points`` ordinary customers are drawn (a fixed sample, so
+    the picture and the file stay small); every flagged customer is drawn, and the
+    ``labels`` largest lean big customers are labelled with their id.
+    """
+    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5.5))
+    lean = active[active.get("lean_big", False) == True]  # noqa: E712 - column may be absent
+    bulk = active[active.get("bulk_one_off", False) == True]  # noqa: E712
+    others = active.drop(index=lean.index.union(bulk.index))
+    if len(others) > max_points:
+        others = others.sample(max_points, random_state=0)
+    ax.scatter(others["revenue"], others["profit"], s=6, color="#9aa5b1", alpha=0.5, label="Customers", rasterized=True)
+    ax.scatter(bulk["revenue"], bulk["profit"], s=16, color=LOSS_COLOR, label="One-off bulk buyers")
+    ax.scatter(lean["revenue"], lean["profit"], s=22, color=COST_COLOR, label="Lean big customers")
+    for row in lean.nlargest(labels, "revenue").itertuples():
+        ax.annotate(str(row.customer_id), (row.revenue, row.profit), fontsize=7, xytext=(3, -8), textcoords="offset points")
+    ax.set_xscale("symlog", linthresh=100)
+    ax.set_yscale("symlog", linthresh=100)
+    ax.axhline(0, color="black", linewidth=0.8)
+    unit = f" ({currency})" if currency else ""
+    ax.set_xlabel(f"Revenue in the window{unit}, log scale")
+    ax.set_ylabel(f"Customer profit{unit}, log scale")
+    ax.set_title("Revenue is not profit: big customers that earn little")
+    ax.legend(loc="upper left", fontsize=8)
     return ax

@@ -133,6 +133,20 @@ def profit_waterfall(customers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "term", "amount", "running_total", "kind"])
 
 
+def customer_waterfall(customers: pd.DataFrame, customer_id: str) -> pd.DataFrame:
+    """The waterfall of one customer (see :func:`profit_waterfall`).
+
+    Raises
+    ------
+    KeyError
+        If no customer has that id.
+    """
+    one = customers[customers["customer_id"].astype(str) == str(customer_id)]
+    if one.empty:
+        raise KeyError(f"no customer {customer_id!r} in this period's customer file")
+    return profit_waterfall(one)
+
+
 def profit_kpis(customers: pd.DataFrame) -> dict[str, float | int]:
     """Headline figures for the customers active in the window.
 

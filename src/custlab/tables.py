@@ -33,7 +33,7 @@ def percent(value: float | None, digits: int = 1) -> str:
 def kpi_tiles(summary: dict) -> list[tuple[str, str]]:
     """The headline tiles as (label, formatted value) pairs, in reading order."""
     currency = summary.get("currency", "")
-    return [
+    tiles = [
         ("Active customers", f"{summary['customers']:,}"),
         ("Revenue", money(summary["revenue"], currency)),
         ("Customer profit", money(summary["profit"], currency)),
@@ -41,6 +41,13 @@ def kpi_tiles(summary: dict) -> list[tuple[str, str]]:
         ("Loss-making customers", f"{percent(summary.get('loss_making_share'))} ({summary['loss_making_customers']:,})"),
         ("Rows quarantined", f"{summary.get('rows_quarantined', 0):,}"),
     ]
+    if "top20_profit_share" in summary:
+        top = f"Top {summary.get('top_share', 0.2):.0%} of customers: share of profit"
+        tiles[4:4] = [
+            (top, percent(summary.get("top20_profit_share"), 0)),
+            ("Whale curve peak (share of total profit)", percent(summary.get("whale_peak"), 0)),
+        ]
+    return tiles
 
 
 def kpi_tiles_html(summary: dict):
@@ -170,3 +177,100 @@ def notes_html(notes: list[str]):
     if not notes:
         return HTML("<p>Every profit term is computed from the company's own data; nothing is assumed.</p>")
     return HTML("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+
+
+def lean_big_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
+    """The lean big customers, largest revenue first, with the term that eats their margin."""
+    flagged = customers[customers["lean_big"]].sort_values("revenue", ascending=False).head(limit)
+    return pd.DataFrame(
+        {
+            "Customer": flagged["customer_id"].astype(str),
+            "Name": flagged["name"] if "name" in flagged else "",
+            "Revenue rank": flagged["revenue_rank"],
+            "Revenue": flagged["revenue"],
+            "Profit": flagged["profit"],
+            "Margin": flagged["profit_margin"],
+            "What eats the margin": flagged["lean_big_reason"],
+        }
+    ).fillna({"Name": ""})
+
+
+def bulk_one_off_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
+    """One-off bulk buyers, largest order first, with the month of their only order."""
+    flagged = customers[customers["bulk_one_off"]].sort_values("lifetime_gross_sales", ascending=False).head(limit)
+    return pd.DataFrame(
+        {
+            "Customer": flagged["customer_id"].astype(str),
+            "Name": flagged["name"] if "name" in flagged else "",
+            "Order month": pd.to_datetime(flagged["first_purchase_month"]).dt.strftime("%Y-%m"),
+            "Order value": flagged["lifetime_gross_sales"],
+            "Profit in window": flagged["profit"],
+        }
+    ).fillna({"Name": ""})
+
+
+def style_customer_table(table: pd.DataFrame, currency: str = "", empty: str = "None this period."):
+    """Format a customer list (money, percentages; text escaped), or a sentence when it is empty."""
+    from IPython.display import HTML
+
+    if table.empty:
+        return HTML(f"<p>{html.escape(empty)}</p>")
+    formats = {}
+    for column in table.columns:
+        if column in ("Revenue", "Profit", "Order value", "Profit in window"):
+            formats[column] = lambda v, c=currency: money(v, c)
+        elif column in ("Margin",):
+            formats[column] = percent
+        elif column == "Revenue rank":
+            formats[column] = "{:,}"
+    return table.style.hide(axis="index").format(formats).format(escape="html", subset=[c for c in table.columns if table[c].dtype == object])
+
+
+def profit_concentration(summary: dict) -> list[str]:
+    """The 80/20 and whale-curve figures as sentences a stakeholder can quote."""
+    share = summary.get("top_share", 0.2)
+    lines = [
+        f"The top {share:.0%} of customers by revenue bring {percent(summary.get('top20_revenue_share'), 0)} of revenue; "
+        f"the top {share:.0%} by profit bring {percent(summary.get('top20_profit_share'), 0)} of profit.",
+        f"Profit peaks at {percent(summary.get('whale_peak'), 0)} of the total with the most profitable "
+        f"{percent(summary.get('whale_peak_customer_share'), 0)} of customers; the rest give back "
+        f"{percent(summary.get('whale_loss_tail'), 0)} of total profit.",
+        f"{percent(summary.get('loss_making_share'), 1)} of active customers lose money; "
+        f"{summary.get('lean_big_count', 0):,} big customers are lean and "
+        f"{summary.get('bulk_one_off_count', 0):,} customers are one-off bulk buyers.",
+    ]
+    return lines
+
+
+def profit_concentration_html(summary: dict):
+    """:func:`profit_concentration` as a bulleted list."""
+    from IPython.display import HTML
+
+    return HTML("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in profit_concentration(summary)) + "</ul>")
+
+
+def profit_by(customers: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Customers, revenue, profit, margin and loss-making share per value of column ``by``.
+
+    Only active customers count; ``share_of_profit`` is each group's profit over
+    the total (it can exceed 100% when other groups lose money).
+    """
+    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    keys = active[by].astype(object).where(active[by].notna(), "unknown")
+    grouped = active.groupby(keys, sort=True).agg(
+        customers=("customer_id", "size"),
+        revenue=("revenue", "sum"),
+        profit=("profit", "sum"),
+        loss_making=("profit", lambda p: float((p < 0).mean())),
+    )
+    grouped["margin"] = grouped["profit"] / grouped["revenue"].where(grouped["revenue"] != 0)
+    total = grouped["profit"].sum()
+    grouped["share_of_profit"] = grouped["profit"] / total if total else float("nan")
+    grouped.index.name = by
+    return grouped.sort_values("profit", ascending=False)
+
+
+def largest_lean_big(customers: pd.DataFrame) -> str:
+    """Id of the lean big customer with the most revenue, else of the largest customer."""
+    pool = customers[customers["lean_big"]] if customers["lean_big"].any() else customers
+    return str(pool.loc[pool["revenue"].idxmax(), "customer_id"])

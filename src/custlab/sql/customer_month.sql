@@ -1,7 +1,8 @@
 -- customer_month: one row per customer and calendar month, the facts every
 -- analysis starts from. Reads the canonical input views tx_in, service_in, receivables_in
 -- (absent inputs are empty views) and the calendar. Orders count distinct
--- orders with positive revenue: a return or credit note is not an order. Flows (revenue, costs,
+-- orders with positive revenue: a return or credit note is not an order;
+-- gross_sales is revenue before returns. Flows (revenue, costs,
 -- carrying cost) are summed over the month; stocks (open and overdue
 -- receivables, expected-credit-loss allowance) are taken at the month end.
 -- Parameters: $first_month, $last_month (DATE, first days of months),
@@ -17,6 +18,7 @@ sales AS (
     SELECT customer_id,
            CAST(date_trunc('month', date) AS DATE) AS month,
            sum(revenue) AS revenue,
+           coalesce(sum(revenue) FILTER (WHERE revenue > 0), 0) AS gross_sales,
            sum(cost) AS cogs,
            sum(discount) AS discount,
            sum(channel_fee) AS channel_fee,
@@ -73,6 +75,7 @@ keys AS (
 SELECT k.customer_id,
        k.month,
        coalesce(s.revenue, 0) AS revenue,
+       coalesce(s.gross_sales, 0) AS gross_sales,
        s.cogs AS cogs,
        coalesce(s.discount, 0) AS discount,
        coalesce(s.channel_fee, 0) AS channel_fee,

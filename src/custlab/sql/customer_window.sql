@@ -7,7 +7,10 @@ WITH history AS (
     SELECT customer_id,
            min(month) FILTER (WHERE orders > 0) AS first_purchase_month,
            max(month) FILTER (WHERE orders > 0) AS last_purchase_month,
-           count(*) FILTER (WHERE orders > 0) AS months_with_purchases
+           count(*) FILTER (WHERE orders > 0) AS months_with_purchases,
+           sum(orders) AS lifetime_orders,
+           sum(revenue) AS lifetime_revenue,
+           sum(gross_sales) AS lifetime_gross_sales
     FROM customer_month
     GROUP BY customer_id
 ),
@@ -47,6 +50,9 @@ SELECT h.customer_id,
        h.first_purchase_month,
        h.last_purchase_month,
        h.months_with_purchases,
+       h.lifetime_orders,
+       h.lifetime_revenue,
+       h.lifetime_gross_sales,
        w.customer_id IS NOT NULL AS in_window
 FROM history AS h
 LEFT JOIN win AS w USING (customer_id)

@@ -1,0 +1,35 @@
+"""The same pipeline and rules on the real CDNOW data (transactions only)."""
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from custlab.pipeline import analyse
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    return analyse(ROOT / "data" / "cdnow" / "custlab.toml", "1998-06")
+
+
+def test_revenue_matches_the_raw_file(cdnow):
+    with gzip.open(ROOT / "data" / "cdnow" / "CDNOW_master.txt.gz", "rt") as handle:
+        raw = pd.read_csv(handle, sep=r"\s+", dtype={"customer_id": str, "date": str})
+    in_window = raw[(raw["date"] >= "19970701") & (raw["date"] <= "19980630")]
+    assert cdnow.summary["revenue"] == pytest.approx(in_window["dollar_value"].sum())
+    assert len(cdnow.customers) == raw["customer_id"].nunique() == 23_570
+    assert cdnow.quality.loc[0, "rows_read"] == len(raw) == 69_659
+
+
+def test_assumed_margin_is_named_and_no_one_is_lean(cdnow):
+    summary = cdnow.summary
+    assert summary["terms"]["cogs"] == "assumed"
+    assert summary["profit"] == pytest.approx(0.25 * summary["revenue"])
+    # With one assumed margin for every customer nobody can be lean, and nobody loses money.
+    assert summary["lean_big_count"] == 0 and summary["loss_making_share"] == 0
+    assert summary["whale_peak"] == pytest.approx(1.0)
+    assert 0.5 < summary["top20_revenue_share"] < 0.8
+    assert summary["bulk_one_off_count"] > 0
+    assert (cdnow.customers.loc[cdnow.customers["bulk_one_off"], "lifetime_orders"] == 1).all()

@@ -1,0 +1,63 @@
+"""Whale curve and 80/20 figures on five customers computed by hand.
+
+Profit 50, 30, 20, -10, -40 (total 50): ranked, the running totals are
+50, 80, 100, 90, 50, i.e. 100%, 160%, 200%, 180%, 100% of total profit.
+The peak is 200% after 3 of 5 customers (60%); the loss tail is 100%.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlab.curves import cumulative_share_curve, profitability_kpis, thin_curve, top_share, whale_stats
+
+PROFIT = pd.Series([-10.0, 50.0, -40.0, 20.0, 30.0])  # deliberately unsorted
+REVENUE = pd.Series([200.0, 500.0, 100.0, 100.0, 100.0])
+
+
+def test_whale_curve_by_hand():
+    curve = cumulative_share_curve(PROFIT)
+    assert curve["customer_share"].tolist() == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+    assert curve["cumulative_share"].tolist() == pytest.approx([1.0, 1.6, 2.0, 1.8, 1.0])
+    stats = whale_stats(PROFIT)
+    assert stats.peak == pytest.approx(2.0)
+    assert stats.peak_customer_share == pytest.approx(0.6)
+    assert stats.loss_tail == pytest.approx(1.0)
+    assert stats.loss_making_share == pytest.approx(0.4)
+
+
+def test_top_twenty_percent_shares_by_hand():
+    assert top_share(REVENUE, 0.2) == pytest.approx(500 / 1000)  # 1 of 5 customers
+    assert top_share(PROFIT, 0.2) == pytest.approx(50 / 50)
+    assert top_share(PROFIT, 0.4) == pytest.approx(80 / 50)
+    assert top_share(pd.Series(range(1, 8), dtype=float), 0.2) == pytest.approx((7 + 6) / 28)  # ceil(1.4) = 2
+    assert math.isnan(top_share(pd.Series([-1.0, -2.0])))
+    assert math.isnan(top_share(pd.Series([], dtype=float)))
+
+
+def test_profitability_kpis_use_active_customers_only():
+    customers = pd.DataFrame(
+        {"profit": [*PROFIT, 0.0], "revenue": [*REVENUE, 0.0], "in_window": [True] * 5 + [False]}
+    )
+    kpis = profitability_kpis(customers, 0.2)
+    assert kpis == pytest.approx(
+        {"top20_revenue_share": 0.5, "top20_profit_share": 1.0, "whale_peak": 2.0, "whale_peak_customer_share": 0.6,
+         "whale_loss_tail": 1.0}
+    )
+
+
+def test_no_profit_means_no_curve():
+    stats = whale_stats(pd.Series([-5.0, -1.0]))
+    assert math.isnan(stats.peak) and stats.loss_making_share == 1.0
+    assert math.isnan(whale_stats(pd.Series([], dtype=float)).peak)
+
+
+def test_thin_curve_keeps_ends_and_peak():
+    values = np.r_[np.full(5000, 10.0), np.full(5000, -3.0)]
+    curve = cumulative_share_curve(values)
+    thin = thin_curve(curve, points=100)
+    assert len(thin) <= 101
+    assert thin["cumulative_share"].max() == curve["cumulative_share"].max()
+    assert thin.index[0] == 0 and thin.index[-1] == len(curve) - 1
