@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026-10
 OUT    ?= reports
 
-.PHONY: setup demo test report-cdnow lab clean
+.PHONY: setup demo test report-cdnow lab clean bench-clv
 
 # A local virtual environment with custlab installed in editable mode.
 $(BIN)/custlab: pyproject.toml
@@ -34,3 +34,10 @@ lab: setup
 
 clean:
 	rm -rf $(VENV) data/demo $(OUT)/*/ .pytest_cache
+
+# custlab.clv against lifetimes (installed only in this benchmark's own environment).
+BENCH_VENV ?= .venv-bench
+bench-clv:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . lifetimes
+	$(BENCH_VENV)/bin/python benchmarks/clv_vs_lifetimes.py --customers $(or $(CUSTOMERS),1000000)

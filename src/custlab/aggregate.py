@@ -152,3 +152,38 @@ def attach_customers(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.
     if "kind" not in merged:
         merged["kind"] = pd.NA
     return merged
+
+
+def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame:
+    """Frequency, recency, T and monetary value (weeks) per customer up to ``period_end``."""
+    return con.execute(read_sql("customer_rfm"), {"period_end": period_end}).df()
+
+
+def cohort_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Buyers per acquisition cohort and month since acquisition (long format)."""
+    return con.execute(read_sql("cohorts")).df()
+
+
+def retention_counts(
+    con: duckdb.DuckDBPyConnection, previous_start: date, window_start: date, last_month: date
+) -> tuple[int, int]:
+    """Buyers of the previous window, and how many of them bought in the report window."""
+    row = con.execute(
+        read_sql("retention"),
+        {"previous_start": previous_start, "window_start": window_start, "last_month": last_month},
+    ).fetchall()[0]
+    return int(row[0]), int(row[1])
+
+
+def survey_scores(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame | None:
+    """Latest satisfaction score per customer, or None without a surveys table."""
+    if not _table_columns(con, "surveys"):
+        return None
+    return con.execute(read_sql("surveys"), {"period_end": period_end}).df()
+
+
+def holdout_purchases(con: duckdb.DuckDBPyConnection, calibration_end: date, period_end: date) -> pd.DataFrame:
+    """Purchase days after ``calibration_end`` of every customer known by then."""
+    return con.execute(
+        read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end}
+    ).df()

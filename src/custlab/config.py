@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from custlab.contract import TABLES
 from custlab.exceptions import ConfigError
 
@@ -108,6 +110,16 @@ class Settings:
         Expected-loss rate per ageing bucket of open receivables.
     satisfaction_scale : tuple
         Lowest and highest valid survey score.
+    discount_rate : float
+        Annual discount rate of future profit, for lifetime value.
+    clv_horizon_months : int
+        Months of future profit counted in lifetime value (no residual value after).
+    lapse_months : int
+        A customer who bought before but not in the last ``lapse_months`` months
+        has left (for retention and satisfaction-versus-loyalty figures).
+    satisfied_min : float or None
+        Lowest score that counts as "satisfied"; None means the top quarter of
+        the scale (4 and 5 on 1-5, 8 to 10 on 0-10).
     """
 
     window_months: int = 12
@@ -115,6 +127,18 @@ class Settings:
     cost_of_capital: float = 0.08
     ecl_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ECL_RATES))
     satisfaction_scale: tuple[float, float] = (1.0, 5.0)
+    discount_rate: float = 0.10
+    clv_horizon_months: int = 36
+    lapse_months: int = 6
+    satisfied_min: float | None = None
+
+    @property
+    def satisfied_threshold(self) -> float:
+        """The score from which a customer counts as satisfied."""
+        if self.satisfied_min is not None:
+            return self.satisfied_min
+        low, high = self.satisfaction_scale
+        return float(np.ceil(high - (high - low) / 4.0))
 
 
 @dataclass(frozen=True)
@@ -259,7 +283,20 @@ def _parse_settings(raw: dict, file: Path) -> Settings:
         raise ConfigError(
             f"key 'settings.satisfaction_scale' must be [lowest, highest], got {scale!r}", file=str(file)
         )
+    horizon = _typed(raw.get("clv_horizon_months", defaults.clv_horizon_months), int, "settings.clv_horizon_months", file)
+    lapse = _typed(raw.get("lapse_months", defaults.lapse_months), int, "settings.lapse_months", file)
+    if not 1 <= horizon <= 240 or not 1 <= lapse <= 60:
+        raise ConfigError("keys 'settings.clv_horizon_months' (1..240) and 'settings.lapse_months' (1..60) out of range", file=str(file))
+    satisfied = raw.get("satisfied_min")
+    if satisfied is not None:
+        satisfied = float(_typed(satisfied, (int, float), "settings.satisfied_min", file))
+        if not float(scale[0]) <= satisfied <= float(scale[1]):
+            raise ConfigError(f"key 'settings.satisfied_min' must lie on the satisfaction scale {scale}", file=str(file))
     return Settings(
+        discount_rate=_rate(raw.get("discount_rate", defaults.discount_rate), "settings.discount_rate", file),
+        clv_horizon_months=horizon,
+        lapse_months=lapse,
+        satisfied_min=satisfied,
         window_months=window,
         default_gross_margin=_rate(
             raw.get("default_gross_margin", defaults.default_gross_margin), "settings.default_gross_margin", file

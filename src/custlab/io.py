@@ -128,7 +128,10 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 
 # --- result folders ---------------------------------------------------------------
 
-RESULT_FILES = ("customers.parquet", "summary.json", "quality.csv", "quarantine.csv", "waterfall.csv")
+RESULT_FILES = (
+    "customers.parquet", "summary.json", "quality.csv", "quarantine.csv", "waterfall.csv", "cohorts.csv", "scenarios.csv",
+    "holdout.csv",
+)
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -150,11 +153,14 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
 
 
 def read_frame(path: Path) -> pd.DataFrame:
-    """Read a frame written by :func:`write_frame` (ids stay text)."""
+    """Read a frame written by :func:`write_frame` (ids stay text; an empty csv is an empty frame)."""
     path = Path(path)
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path, dtype={"customer_id": str, "file": str, "value": str})
+    try:
+        return pd.read_csv(path, dtype={"customer_id": str, "file": str, "value": str})
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def publish_folder(staging: Path, target: Path) -> None:

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 
-from custlab import aggregate, curves, flags, io, profit, validation
+from custlab import aggregate, curves, customer_value, flags, io, loyalty, profit, retention, validation
 from custlab.config import Config, load_config
 from custlab.exceptions import InputError
 from custlab.periods import Period, parse_period
+
+#: Weeks before the period end at which the purchase model is refitted to be checked out of sample.
+HOLDOUT_WEEKS = 26
 
 #: Columns of the published customers table, in order, when present.
 CUSTOMER_COLUMNS = [
@@ -34,6 +37,8 @@ CUSTOMER_COLUMNS = [
     "lifetime_orders", "lifetime_revenue", "lifetime_gross_sales",
     "in_window", "cogs_assumed",
     "revenue_rank", "lean_big", "margin_eaten_by", "lean_big_reason", "bulk_one_off",
+    "last_satisfaction", "last_survey_date", "months_since_purchase", "left", "satisfied", "satisfied_defector",
+    "p_alive", "expected_purchases_12m", "expected_spend", "clv_margin", "clv",
 ]  # fmt: skip
 
 
@@ -53,6 +58,12 @@ class PeriodResult:
         Rows read / accepted / quarantined per table.
     quarantine : DataFrame
         Every quarantined row with file, row, column, value and reason.
+    cohorts : DataFrame
+        Buyers per acquisition cohort and month since acquisition (long format).
+    scenarios : DataFrame
+        Retention scenarios with their arithmetic (see :func:`custlab.clv.retention_scenarios`).
+    holdout : DataFrame
+        The purchase model checked out of sample (see :func:`custlab.customer_value.holdout_check`).
     """
 
     summary: dict
@@ -60,6 +71,9 @@ class PeriodResult:
     waterfall: pd.DataFrame
     quality: pd.DataFrame
     quarantine: pd.DataFrame
+    cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
+    holdout: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -118,6 +132,14 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
                 "SELECT count(DISTINCT customer_id) FROM tx_in WHERE customer_id NOT IN (SELECT customer_id FROM customers)"
             ).fetchall()[0][0]
         quarantine = validation.quarantine_frame(con)
+        rfm = aggregate.customer_rfm(con, report_period.end)
+        cohorts = aggregate.cohort_counts(con)
+        previous_start = report_period.window_start(2 * config.settings.window_months)
+        retention_counts = aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
+        scores = aggregate.survey_scores(con, report_period.end)
+        calibration_end = report_period.end - timedelta(weeks=HOLDOUT_WEEKS)
+        rfm_calibration = aggregate.customer_rfm(con, calibration_end)
+        holdout_counts = aggregate.holdout_purchases(con, calibration_end, report_period.end)
     finally:
         con.close()
 
@@ -126,8 +148,18 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
     lean = flags.lean_big(customers, config.rules)
     customers = customers.join(lean[["revenue_rank", "lean_big", "margin_eaten_by", "lean_big_reason"]])
     customers["bulk_one_off"] = flags.bulk_one_off(customers, config.rules)
+    settings = config.settings
+    if scores is not None:
+        customers = customers.merge(scores.drop(columns="surveys"), on="customer_id", how="left")
+    customers = customers.join(
+        loyalty.loyalty_flags(customers, report_period.end, settings.lapse_months, settings.satisfied_threshold)
+    )
+    previous_buyers, retained = retention_counts
+    retention_rate = retention.retention_rate(previous_buyers, retained)
+    values, value_model, value_notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
+    customers = customers.merge(values, on="customer_id", how="left")
     customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
-    notes = profit_inputs.notes()
+    notes = profit_inputs.notes() + value_notes
     if after_period:
         notes.append(f"{after_period:,} accepted transactions dated after {report_period.end} are not used in this report.")
     if unknown:
@@ -139,6 +171,36 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
     kpis.update(curves.profitability_kpis(customers, config.rules.top_share))
     kpis["lean_big_count"] = int(customers["lean_big"].sum())
     kpis["bulk_one_off_count"] = int(customers["bulk_one_off"].sum())
+    active = customers[customers["in_window"]]
+    window_discount = (1 + settings.discount_rate) ** (settings.window_months / 12) - 1
+    scenarios = clv_scenarios(retention_rate, window_discount, active)
+    loyalty_figures = loyalty.satisfaction_vs_loyalty(customers, settings.satisfied_threshold) if scores is not None else {}
+    if scores is None:
+        notes.append("No survey data: satisfaction versus loyalty is not computed.")
+    if previous_start < first_month:
+        notes.append(
+            f"The retention rate compares with a previous window shortened to {first_month:%Y-%m}..{window_start:%Y-%m}: "
+            "the data starts later than a full window before."
+        )
+    holdout = pd.DataFrame()
+    holdout_summary = {}
+    if len(rfm_calibration) >= 50:
+        try:
+            holdout = customer_value.holdout_check(rfm_calibration, holdout_counts, HOLDOUT_WEEKS)
+            holdout_summary = {"weeks": HOLDOUT_WEEKS, "calibration_end": calibration_end.isoformat(),
+                               "actual_total": holdout.attrs["actual_total"],
+                               "predicted_total": holdout.attrs["predicted_total"]}
+            holdout = holdout.reset_index()
+        except (customer_value.ConvergenceError, ValueError) as exc:
+            notes.append(f"Out-of-sample check of the purchase model skipped ({exc}).")
+    kpis.update(
+        retention_rate=retention_rate,
+        retention_previous_customers=previous_buyers,
+        retention_retained_customers=retained,
+        customer_equity=value_model.get("customer_equity"),
+        satisfied_defector_share=loyalty_figures.get("satisfied_defector_share"),
+        satisfied_defector_count=int(customers["satisfied_defector"].sum()),
+    )
     summary = {
         "company": config.company,
         "currency": config.currency,
@@ -147,6 +209,8 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         "window_start": window_start.isoformat(),
         "window_end": report_period.end.isoformat(),
         "window_months": config.settings.window_months,
+        "lapse_months": config.settings.lapse_months,
+        "satisfied_min": config.settings.satisfied_threshold,
         **{k: _clean_number(v) for k, v in kpis.items()},
         "by_kind": {
             str(kind): {k: _clean_number(v) for k, v in profit.profit_kpis(group).items()}
@@ -161,16 +225,48 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
             "carrying_cost": "from data" if inputs["has_receivables"] else "absent",
             "expected_credit_loss": "from data" if inputs["has_receivables"] else "absent",
         },
+        "lifetime_value": value_model,
+        "holdout": holdout_summary,
+        "loyalty": {k: _clean_number(v) for k, v in loyalty_figures.items()},
+        "retention_scenarios": scenarios.to_dict(orient="records"),
         "notes": notes,
     }
+    summary = _json_safe(summary)
     return PeriodResult(
         summary=summary,
         customers=customers.reset_index(drop=True),
         waterfall=profit.profit_waterfall(customers),
         quality=checked.quality,
         quarantine=quarantine,
+        cohorts=cohorts,
+        scenarios=scenarios,
+        holdout=holdout,
         notes=notes,
     )
+
+
+def clv_scenarios(retention_rate: float, discount_rate: float, active: pd.DataFrame) -> pd.DataFrame:
+    """Retention + 1, 2 and 5 points with the CLV-multiple arithmetic, per window.
+
+    The margin per period is the average profit of an active customer over the
+    window; the period is the window (a year by default).
+    """
+    from custlab.clv import retention_scenarios
+
+    if not (retention_rate == retention_rate) or active.empty:  # NaN retention: nothing to scale
+        return pd.DataFrame()
+    return retention_scenarios(retention_rate, discount_rate, float(active["profit"].mean()), float(len(active)))
+
+
+def _json_safe(value):
+    """Replace NaN and infinities by None and numpy scalars by Python ones, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    return _clean_number(value)
 
 
 def save_result(result: PeriodResult, folder: str | Path) -> Path:
@@ -181,6 +277,9 @@ def save_result(result: PeriodResult, folder: str | Path) -> Path:
     io.write_frame(result.waterfall, folder / "waterfall.csv")
     io.write_frame(result.quality, folder / "quality.csv")
     io.write_frame(result.quarantine, folder / "quarantine.csv")
+    io.write_frame(result.cohorts, folder / "cohorts.csv")
+    io.write_frame(result.scenarios, folder / "scenarios.csv")
+    io.write_frame(result.holdout, folder / "holdout.csv")
     io.write_json(folder / "summary.json", result.summary)
     return folder
 
@@ -198,6 +297,9 @@ def load_result(folder: str | Path) -> PeriodResult:
         waterfall=io.read_frame(folder / "waterfall.csv"),
         quality=io.read_frame(folder / "quality.csv"),
         quarantine=io.read_frame(folder / "quarantine.csv"),
+        cohorts=io.read_frame(folder / "cohorts.csv"),
+        scenarios=io.read_frame(folder / "scenarios.csv"),
+        holdout=io.read_frame(folder / "holdout.csv"),
         notes=list(summary.get("notes", [])),
     )
 

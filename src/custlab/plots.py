@@ -148,3 +148,62 @@ def revenue_profit_scatter(
     ax.set_title("Revenue is not profit: big customers that earn little")
     ax.legend(loc="upper left", fontsize=8)
     return ax
+
+
+def cohort_heatmap(matrix: pd.DataFrame, ax: Axes | None = None, max_cohorts: int = 24) -> Axes:
+    """Share of each acquisition cohort still buying, by months since acquisition.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        From :func:`custlab.retention.cohort_matrix` (shares).
+    max_cohorts : int
+        The most recent cohorts shown (older ones are left out of the picture).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 6))
+    shown = matrix.tail(max_cohorts)
+    # Month 0 is 100% by definition; start the colour scale at month 1.
+    image = ax.imshow(shown.iloc[:, 1:].to_numpy(dtype=float) * 100, aspect="auto", cmap="viridis", vmin=0)
+    ax.set_yticks(range(len(shown)))
+    ax.set_yticklabels(shown.index, fontsize=7)
+    columns = list(shown.columns[1:])
+    step = max(1, len(columns) // 12)
+    ax.set_xticks(range(0, len(columns), step))
+    ax.set_xticklabels([columns[i] for i in range(0, len(columns), step)])
+    ax.set_xlabel("Months since first purchase")
+    ax.set_ylabel("Cohort (month of first purchase)")
+    ax.set_title("Share of each cohort buying again, month by month")
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, label="% of cohort buying that month")
+    return ax
+
+
+def survival_curves(curves: dict[str, pd.DataFrame], ax: Axes | None = None, unit: str = "months") -> Axes:
+    """Step survival curves, one per group (from :func:`custlab.retention.lapse_survival`)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    for name, table in curves.items():
+        ax.step(table["time"], table["survival"] * 100, where="post", label=f"{name} ({int(table['at_risk'].iloc[0]):,})")
+    ax.set_ylim(0, 102)
+    ax.set_xlabel(f"{unit.capitalize()} since first purchase")
+    ax.set_ylabel("Still a customer (%)")
+    ax.set_title("How long customers stay")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def holdout_chart(holdout: pd.DataFrame, ax: Axes | None = None, weeks: int = 26) -> Axes:
+    """Purchases the model predicted for the holdout against what happened, by past purchases."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    positions = np.arange(len(holdout))
+    ax.bar(positions - 0.2, holdout["actual"], width=0.4, color=SUBTOTAL_COLOR, label="Actual")
+    ax.bar(positions + 0.2, holdout["predicted"], width=0.4, color="#9aa5b1", label="Predicted by the model")
+    ax.set_xticks(positions)
+    ax.set_xticklabels(holdout["calibration_purchases"].astype(str))
+    ax.set_xlabel("Repeat purchases before the holdout")
+    ax.set_ylabel(f"Mean purchases in the {weeks} holdout weeks")
+    ax.set_title("Does the purchase model predict what customers then did?")
+    ax.legend(fontsize=8)
+    return ax

@@ -1,4 +1,4 @@
-"""On the default-size demo company, the profitability rules find what was planted.
+"""On the default-size demo company, the rules find what was planted.
 
 The rules read only the customers' own numbers; truth.csv is read here, to score them.
 """
@@ -15,7 +15,9 @@ def scores(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo-default")
     generate(folder, DemoSpec(), progress=False)  # 20,000 customers, 24 months to 2026-10
     result = analyse(folder / "custlab.toml", "2026-10")
-    table = flag_scores(result.customers, read_truth(folder / "truth.csv"), ["lean_big", "bulk_one_off"])
+    table = flag_scores(
+        result.customers, read_truth(folder / "truth.csv"), ["lean_big", "bulk_one_off", "satisfied_defector"]
+    )
     print("\n" + table.to_string())
     return table
 
@@ -27,11 +29,17 @@ def test_recall_and_precision(scores, flag):
     assert scores.loc[flag, "precision"] >= 0.8
 
 
+def test_satisfied_defector_recall(scores):
+    assert scores.loc["satisfied_defector", "planted"] > 100
+    assert scores.loc["satisfied_defector", "recall"] >= 0.8
+
+
 def test_rules_do_not_read_truth():
     import inspect
 
     import custlab.flags
+    import custlab.loyalty
     import custlab.pipeline
 
-    for module in (custlab.flags, custlab.pipeline):
+    for module in (custlab.flags, custlab.loyalty, custlab.pipeline):
         assert "truth" not in inspect.getsource(module)
