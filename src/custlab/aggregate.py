@@ -128,14 +128,18 @@ def build_customer_month(
     io.run_sql(con, f"CREATE OR REPLACE TABLE customer_month AS {read_sql('customer_month')}", parameters)
 
 
-def customer_window(con: duckdb.DuckDBPyConnection, window_start: date, last_month: date) -> pd.DataFrame:
+def customer_window(
+    con: duckdb.DuckDBPyConnection, window_start: date, last_month: date, trend_months: int = 6
+) -> pd.DataFrame:
     """One row per customer: flows summed over the window, stocks at its end.
 
     Customers seen before the window but not in it are kept (``in_window`` is
-    False), so that later analyses can see who lapsed.
+    False), so that later analyses can see who lapsed. ``trend_months`` sets
+    the two half-periods the growth figures compare.
     """
     frame = con.execute(
-        read_sql("customer_window"), {"window_start": window_start, "last_month": last_month}
+        read_sql("customer_window"),
+        {"window_start": window_start, "last_month": last_month, "trend_months": trend_months},
     ).df()
     return attach_customers(con, frame)
 

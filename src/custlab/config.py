@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from custlab.contract import TABLES
+from custlab.tiers import TIERS, TierRules
 from custlab.exceptions import ConfigError
 
 FORMATS = ("csv", "parquet", "xlsx", "whitespace")
@@ -177,7 +178,7 @@ _RULE_BOUNDS = {
 
 @dataclass(frozen=True)
 class Config:
-    """A whole custlab config: company, sources, settings and rules."""
+    """A whole custlab config: company, sources, settings, rules and tier rules."""
 
     path: Path
     company: str
@@ -185,6 +186,7 @@ class Config:
     sources: dict[str, Source]
     settings: Settings
     rules: Rules = field(default_factory=Rules)
+    tiers: TierRules = field(default_factory=TierRules)
 
 
 def _suggest(key: str, allowed: list[str] | tuple[str, ...]) -> str:
@@ -319,6 +321,43 @@ def _parse_rules(raw: dict, file: Path) -> Rules:
     return Rules(**values)
 
 
+#: Valid range of each tier rule (see :class:`custlab.tiers.TierRules`).
+_TIER_BOUNDS = {
+    "history_guard_months": (int, 1, 60),
+    "potential_weight": (float, 0.0, 1.0),
+    "key_value_share": (float, 0.01, 0.99),
+    "important_value_share": (float, 0.01, 0.999),
+    "general_value_share": (float, 0.01, 1.0),
+    "silent_months": (int, 1, 60),
+    "lapse_gap_multiple": (float, 1.0, 20.0),
+    "rising_min_growth": (float, 1.0, 100.0),
+    "rising_min_orders": (int, 1, 1000),
+    "trend_months": (int, 1, 24),
+    "history_periods": (int, 1, 24),
+}
+
+
+def _parse_tiers(raw: dict, file: Path) -> TierRules:
+    _check_keys("tiers.", raw, (*_TIER_BOUNDS, "policies"), file)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "policies":
+            continue
+        kind, low, high = _TIER_BOUNDS[key]
+        number = _typed(value, int if kind is int else (int, float), f"tiers.{key}", file)
+        if not low <= number <= high:
+            raise ConfigError(f"key 'tiers.{key}' must be between {low:g} and {high:g}, got {number:g}", file=str(file))
+        values[key] = kind(number)
+    rules = TierRules(**values)
+    if not rules.key_value_share < rules.important_value_share < rules.general_value_share:
+        raise ConfigError("tier shares must rise: key_value_share < important_value_share < general_value_share", file=str(file))
+    policies = _typed(raw.get("policies", {}), dict, "tiers.policies", file)
+    _check_keys("tiers.policies.", policies, TIERS, file)
+    for tier, text in policies.items():
+        _typed(text, str, f"tiers.policies.{tier}", file)
+    return TierRules(**values, policies={**rules.policies, **policies})
+
+
 def load_config(path: str | Path) -> Config:
     """Read, check and resolve a custlab config file.
 
@@ -344,7 +383,7 @@ def load_config(path: str | Path) -> Config:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not a valid TOML file ({exc})", file=str(file)) from None
-    _check_keys("", raw, ("company", "sources", "settings", "rules"), file)
+    _check_keys("", raw, ("company", "sources", "settings", "rules", "tiers"), file)
     company = _typed(raw.get("company", {}), dict, "company", file)
     _check_keys("company.", company, ("name", "currency"), file)
     sources_raw = _typed(raw.get("sources", {}), dict, "sources", file)
@@ -363,4 +402,5 @@ def load_config(path: str | Path) -> Config:
         sources=sources,
         settings=_parse_settings(_typed(raw.get("settings", {}), dict, "settings", file), file),
         rules=_parse_rules(_typed(raw.get("rules", {}), dict, "rules", file), file),
+        tiers=_parse_tiers(_typed(raw.get("tiers", {}), dict, "tiers", file), file),
     )

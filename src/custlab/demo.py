@@ -39,13 +39,13 @@ ARCHETYPES = pd.DataFrame(
         # name,          tier,          share, business, start_max, rate, growth, value, sigma, cogs, disc, fee,  service, svc_cost, credit, late
         ("key",          "key",         0.020, 0.75,  6,  2.6, 1.00, 900.0, 0.55, 0.55, 0.03, 0.010, 0.25, 120.0, 30, 2.0),
         ("important",    "important",   0.070, 0.45, 10,  1.3, 1.00, 280.0, 0.55, 0.58, 0.04, 0.020, 0.15,  70.0, 30, 4.0),
-        ("general",      "general",     0.330, 0.15, 14,  0.5, 1.00,  85.0, 0.55, 0.60, 0.04, 0.030, 0.05,  35.0, 30, 5.0),
-        ("maintenance",  "maintenance", 0.240, 0.05, 23,  0.2, 1.00,  35.0, 0.50, 0.62, 0.03, 0.040, 0.02,  20.0, 30, 5.0),
+        ("general",      "general",     0.330, 0.15, 14,  0.7, 1.00,  85.0, 0.45, 0.60, 0.04, 0.030, 0.05,  35.0, 30, 5.0),
+        ("maintenance",  "maintenance", 0.240, 0.05, 23,  0.35, 1.00, 18.0, 0.40, 0.62, 0.03, 0.040, 0.02,  15.0, 30, 5.0),
         ("invalid",      "invalid",     0.165, 0.10,  6,  0.3, 0.97,  30.0, 0.50, 0.70, 0.10, 0.060, 0.60,  90.0, 45, 10.0),
         ("lean_big",     "general",     0.012, 1.00,  6,  2.2, 1.00, 850.0, 0.45, 0.62, 0.19, 0.100, 1.50, 280.0, 90, 25.0),
         ("bulk_one_off", "maintenance", 0.012, 0.50,  0,  0.0, 1.00, 5000.0, 0.35, 0.60, 0.05, 0.020, 0.00,   0.0, 30, 5.0),
-        ("rising",       "maintenance", 0.031, 0.20,  0,  0.12, 1.28, 40.0, 0.45, 0.58, 0.03, 0.030, 0.02,  20.0, 30, 5.0),
-        ("defector",     "invalid",     0.030, 0.05,  4,  0.5, 1.00,  85.0, 0.55, 0.60, 0.04, 0.030, 0.05,  35.0, 30, 5.0),
+        ("rising",       "maintenance", 0.031, 0.20,  0,  0.20, 1.35, 30.0, 0.45, 0.58, 0.03, 0.030, 0.02,  20.0, 30, 5.0),
+        ("defector",     "invalid",     0.030, 0.05,  4,  0.7, 1.00,  75.0, 0.45, 0.60, 0.04, 0.030, 0.05,  35.0, 30, 5.0),
     ],
     columns=[
         "name", "tier", "share", "business", "start_max", "rate", "growth", "value", "sigma",
@@ -115,7 +115,7 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
     # When each customer starts buying, and (for leavers) the month they leave.
     start = np.floor(rng.random(size) * (np.minimum(a["start_max"], months - 1) + 1)).astype(int)
     rising = code == _CODE["rising"]
-    start[rising] = rng.integers(int(months * 0.40), int(months * 0.75), rising.sum())
+    start[rising] = rng.integers(int(months * 0.45), int(months * 0.65) + 1, rising.sum())
     bulk = code == _CODE["bulk_one_off"]
     start[bulk] = rng.integers(int(months * 0.50), max(int(months * 0.75), int(months * 0.50) + 1), bulk.sum())
     churn = np.full(size, months)
@@ -124,8 +124,8 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
     general_leaver = (code == _CODE["general"]) & (rng.random(size) < 0.08)
     churn[general_leaver] = rng.integers(int(months * 0.30), int(months * 0.50) + 1, general_leaver.sum())
     # Customer-level heterogeneity: how often and how much each customer buys.
-    rate_mult = rng.gamma(4.0, 0.25, size)
-    value_mult = rng.lognormal(0.0, 0.35, size)
+    rate_mult = rng.gamma(10.0, 0.1, size)
+    value_mult = rng.lognormal(0.0, 0.2, size)
     month_grid = np.arange(months)[None, :]
     active = (month_grid >= start[:, None]) & (month_grid < churn[:, None])
     age = np.clip(month_grid - start[:, None], 0, None)
@@ -143,7 +143,7 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
     month = np.repeat(month_idx, per_cell)
     n = len(cust)
     order_date = _dates(rng, month, starts)
-    growth_value = np.where(rising[cust], 1.06 ** (month - start[cust]), 1.0)
+    growth_value = np.where(rising[cust], 1.03 ** (month - start[cust]), 1.0)
     revenue = a["value"][cust] * value_mult[cust] * growth_value * rng.lognormal(0.0, a["sigma"][cust], n)
     revenue = np.round(revenue, 2)
     noise = rng.uniform(0.9, 1.1, (3, n))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custlab import aggregate, curves, customer_value, flags, io, loyalty, profit, retention, validation
+from custlab import aggregate, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, validation
 from custlab.config import Config, load_config
 from custlab.exceptions import InputError
 from custlab.periods import Period, parse_period
@@ -35,10 +35,12 @@ CUSTOMER_COLUMNS = [
     "open_receivables", "overdue_receivables", "overdue_90_receivables",
     "first_purchase_month", "last_purchase_month", "months_with_purchases",
     "lifetime_orders", "lifetime_revenue", "lifetime_gross_sales",
+    "revenue_recent", "revenue_prior", "orders_recent", "orders_prior",
     "in_window", "cogs_assumed",
     "revenue_rank", "lean_big", "margin_eaten_by", "lean_big_reason", "bulk_one_off",
     "last_satisfaction", "last_survey_date", "months_since_purchase", "left", "satisfied", "satisfied_defector",
     "p_alive", "expected_purchases_12m", "expected_spend", "clv_margin", "clv",
+    "value", "history_months", "lapsed", "rising", "tier", "tier_reason", "previous_tier",
 ]  # fmt: skip
 
 
@@ -64,6 +66,10 @@ class PeriodResult:
         Retention scenarios with their arithmetic (see :func:`custlab.clv.retention_scenarios`).
     holdout : DataFrame
         The purchase model checked out of sample (see :func:`custlab.customer_value.holdout_check`).
+    tier_history : DataFrame
+        Tier sizes and profit for the report period and the periods before it.
+    movers : DataFrame
+        Customers who moved most between tiers since the previous period, with reasons.
     """
 
     summary: dict
@@ -74,6 +80,8 @@ class PeriodResult:
     cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
     scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     holdout: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tier_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    movers: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -108,6 +116,7 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
     """
     config = config if isinstance(config, Config) else load_config(config)
     report_period = parse_period(period)
+    settings = config.settings
     con = io.connect()
     try:
         checked = validation.validate(con, config, as_of=as_of)
@@ -122,9 +131,16 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
                 f"{first_month:%Y-%m} to {last_data_month:%Y-%m}",
                 file=str(config.sources["transactions"].path),
             )
-        aggregate.build_customer_month(con, first_month, last_month, config.settings)
-        window_start = max(report_period.window_start(config.settings.window_months), first_month)
-        customers = aggregate.customer_window(con, window_start, last_month)
+        aggregate.build_customer_month(con, first_month, last_month, settings)
+        profit_inputs = profit.ProfitInputs(default_gross_margin=settings.default_gross_margin, **inputs)
+        current = customer_file.build(con, config, report_period, first_month, profit_inputs)
+        earlier = []
+        period_back = report_period
+        for _ in range(config.tiers.history_periods - 1):
+            period_back = period_back.previous()
+            if period_back.end < first_month:
+                break
+            earlier.append((period_back, customer_file.build(con, config, period_back, first_month, profit_inputs)))
         after_period = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [report_period.end]).fetchall()[0][0]
         unknown = 0
         if "customers" in checked.tables:
@@ -132,34 +148,36 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
                 "SELECT count(DISTINCT customer_id) FROM tx_in WHERE customer_id NOT IN (SELECT customer_id FROM customers)"
             ).fetchall()[0][0]
         quarantine = validation.quarantine_frame(con)
-        rfm = aggregate.customer_rfm(con, report_period.end)
         cohorts = aggregate.cohort_counts(con)
-        previous_start = report_period.window_start(2 * config.settings.window_months)
-        retention_counts = aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
-        scores = aggregate.survey_scores(con, report_period.end)
         calibration_end = report_period.end - timedelta(weeks=HOLDOUT_WEEKS)
         rfm_calibration = aggregate.customer_rfm(con, calibration_end)
         holdout_counts = aggregate.holdout_purchases(con, calibration_end, report_period.end)
     finally:
         con.close()
 
-    profit_inputs = profit.ProfitInputs(default_gross_margin=config.settings.default_gross_margin, **inputs)
-    customers = profit.customer_profit(customers, profit_inputs)
-    lean = flags.lean_big(customers, config.rules)
-    customers = customers.join(lean[["revenue_rank", "lean_big", "margin_eaten_by", "lean_big_reason"]])
-    customers["bulk_one_off"] = flags.bulk_one_off(customers, config.rules)
-    settings = config.settings
-    if scores is not None:
-        customers = customers.merge(scores.drop(columns="surveys"), on="customer_id", how="left")
-    customers = customers.join(
-        loyalty.loyalty_flags(customers, report_period.end, settings.lapse_months, settings.satisfied_threshold)
+    customers = current.customers
+    window_start, previous_start = current.window_start, current.previous_start
+    previous_buyers, retained = current.retention_counts
+    retention_rate = current.retention_rate
+    value_model = current.value_model
+    if earlier:
+        previous = earlier[0][1].customers
+        states = migration.migration_states(previous, customers)
+        customers = customers.merge(states[["customer_id", "previous_tier"]], on="customer_id", how="left")
+        migration_counts = migration.transition_matrix(states)
+        movers = migration.movers(previous, current.customers, states)
+    else:
+        customers["previous_tier"] = pd.NA
+        migration_counts, movers = pd.DataFrame(), pd.DataFrame()
+    history = pd.concat(
+        [
+            migration.tier_summary(f.customers).assign(period=p.label).reset_index()
+            for p, f in [(report_period, current), *earlier]
+        ],
+        ignore_index=True,
     )
-    previous_buyers, retained = retention_counts
-    retention_rate = retention.retention_rate(previous_buyers, retained)
-    values, value_model, value_notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
-    customers = customers.merge(values, on="customer_id", how="left")
     customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
-    notes = profit_inputs.notes() + value_notes
+    notes = profit_inputs.notes() + current.notes
     if after_period:
         notes.append(f"{after_period:,} accepted transactions dated after {report_period.end} are not used in this report.")
     if unknown:
@@ -174,8 +192,8 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
     active = customers[customers["in_window"]]
     window_discount = (1 + settings.discount_rate) ** (settings.window_months / 12) - 1
     scenarios = clv_scenarios(retention_rate, window_discount, active)
-    loyalty_figures = loyalty.satisfaction_vs_loyalty(customers, settings.satisfied_threshold) if scores is not None else {}
-    if scores is None:
+    loyalty_figures = loyalty.satisfaction_vs_loyalty(customers, settings.satisfied_threshold) if current.has_surveys else {}
+    if not current.has_surveys:
         notes.append("No survey data: satisfaction versus loyalty is not computed.")
     if previous_start < first_month:
         notes.append(
@@ -200,7 +218,9 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         customer_equity=value_model.get("customer_equity"),
         satisfied_defector_share=loyalty_figures.get("satisfied_defector_share"),
         satisfied_defector_count=int(customers["satisfied_defector"].sum()),
+        rising_count=int(customers["rising"].sum()),
     )
+    tier_table = migration.tier_summary(customers, config.tiers.policies)
     summary = {
         "company": config.company,
         "currency": config.currency,
@@ -229,6 +249,11 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         "holdout": holdout_summary,
         "loyalty": {k: _clean_number(v) for k, v in loyalty_figures.items()},
         "retention_scenarios": scenarios.to_dict(orient="records"),
+        "tier_counts": tier_table["customers"].to_dict(),
+        "tier_profit_share": tier_table["profit_share"].to_dict(),
+        "tier_policies": dict(config.tiers.policies),
+        "previous_period": earlier[0][0].label if earlier else None,
+        "migration": migration_counts.to_dict(orient="index") if not migration_counts.empty else {},
         "notes": notes,
     }
     summary = _json_safe(summary)
@@ -241,6 +266,8 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         cohorts=cohorts,
         scenarios=scenarios,
         holdout=holdout,
+        tier_history=history,
+        movers=movers,
         notes=notes,
     )
 
@@ -280,6 +307,8 @@ def save_result(result: PeriodResult, folder: str | Path) -> Path:
     io.write_frame(result.cohorts, folder / "cohorts.csv")
     io.write_frame(result.scenarios, folder / "scenarios.csv")
     io.write_frame(result.holdout, folder / "holdout.csv")
+    io.write_frame(result.tier_history, folder / "tier_history.csv")
+    io.write_frame(result.movers, folder / "movers.csv")
     io.write_json(folder / "summary.json", result.summary)
     return folder
 
@@ -300,6 +329,8 @@ def load_result(folder: str | Path) -> PeriodResult:
         cohorts=io.read_frame(folder / "cohorts.csv"),
         scenarios=io.read_frame(folder / "scenarios.csv"),
         holdout=io.read_frame(folder / "holdout.csv"),
+        tier_history=io.read_frame(folder / "tier_history.csv"),
+        movers=io.read_frame(folder / "movers.csv"),
         notes=list(summary.get("notes", [])),
     )
 

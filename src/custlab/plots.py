@@ -207,3 +207,39 @@ def holdout_chart(holdout: pd.DataFrame, ax: Axes | None = None, weeks: int = 26
     ax.set_title("Does the purchase model predict what customers then did?")
     ax.legend(fontsize=8)
     return ax
+
+
+TIER_COLORS = {"key": "#30638e", "important": "#00798c", "general": "#9aa5b1", "maintenance": "#edae49", "invalid": "#d1495b"}
+
+
+def tier_pyramids(tier_table: pd.DataFrame, axes=None):
+    """The two pyramids side by side: customers per tier, and profit per tier.
+
+    With few key customers at the top and many small ones below, the count is a
+    pyramid; their profit is the inverted pyramid. Bars are shares of the total
+    (profit shares can be negative for the invalid tier).
+
+    Returns
+    -------
+    ndarray of Axes
+        The two axes.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    tiers = list(tier_table.index)[::-1]  # key on top
+    colors = [TIER_COLORS.get(t, "#888888") for t in tiers]
+    counts = tier_table.loc[tiers, "customer_share"] * 100
+    profits = tier_table.loc[tiers, "profit_share"] * 100
+    axes[0].barh(tiers, counts, color=colors)
+    axes[0].set_title("Share of customers (%)")
+    axes[0].invert_xaxis()
+    axes[1].barh(tiers, profits, color=colors)
+    axes[1].axvline(0, color="black", linewidth=0.8)
+    axes[1].set_title("Share of profit (%)")
+    for ax, values in ((axes[0], counts), (axes[1], profits)):
+        for y, v in enumerate(values):
+            ax.annotate(f"{v:.0f}%", (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
+                        ha="left" if v >= 0 else "right", va="center", fontsize=8)
+        ax.grid(axis="y", visible=False)
+    axes[0].figure.suptitle("Few customers make most of the profit: the count pyramid and the profit pyramid")
+    return axes

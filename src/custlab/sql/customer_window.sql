@@ -2,7 +2,9 @@
 -- [$window_start, $last_month]. Flows are summed over the window; stocks
 -- (receivables, expected-credit-loss allowance) are those at the window's end.
 -- History columns (first and last purchase, months with purchases) look at all
--- of customer_month, which never extends past the report period.
+-- of customer_month, which never extends past the report period. The trend
+-- columns compare revenue and orders of the last $trend_months months with the
+-- $trend_months before them.
 WITH history AS (
     SELECT customer_id,
            min(month) FILTER (WHERE orders > 0) AS first_purchase_month,
@@ -10,8 +12,15 @@ WITH history AS (
            count(*) FILTER (WHERE orders > 0) AS months_with_purchases,
            sum(orders) AS lifetime_orders,
            sum(revenue) AS lifetime_revenue,
-           sum(gross_sales) AS lifetime_gross_sales
+           sum(gross_sales) AS lifetime_gross_sales,
+           sum(revenue) FILTER (WHERE month > $last_month - to_months($trend_months)) AS revenue_recent,
+           sum(revenue) FILTER (WHERE month <= $last_month - to_months($trend_months)
+                                  AND month > $last_month - to_months(2 * $trend_months)) AS revenue_prior,
+           sum(orders) FILTER (WHERE month > $last_month - to_months($trend_months)) AS orders_recent,
+           sum(orders) FILTER (WHERE month <= $last_month - to_months($trend_months)
+                                 AND month > $last_month - to_months(2 * $trend_months)) AS orders_prior
     FROM customer_month
+    WHERE month <= $last_month
     GROUP BY customer_id
 ),
 win AS (
@@ -53,6 +62,10 @@ SELECT h.customer_id,
        h.lifetime_orders,
        h.lifetime_revenue,
        h.lifetime_gross_sales,
+       coalesce(h.revenue_recent, 0) AS revenue_recent,
+       coalesce(h.revenue_prior, 0) AS revenue_prior,
+       coalesce(h.orders_recent, 0) AS orders_recent,
+       coalesce(h.orders_prior, 0) AS orders_prior,
        w.customer_id IS NOT NULL AS in_window
 FROM history AS h
 LEFT JOIN win AS w USING (customer_id)

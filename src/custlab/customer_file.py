@@ -1,0 +1,84 @@
+"""The customer file of one period: every per-customer figure the report shows.
+
+One row per customer with the profit waterfall over the window, the profitability
+flags, loyalty, lifetime value and the management tier. Built from the
+connection's ``customer_month`` table, so the same code gives the report period
+and the period before it (for tier migration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from custlab import aggregate, customer_value, flags, loyalty, profit, retention, tiers
+from custlab.config import Config
+from custlab.periods import Period
+
+
+@dataclass
+class CustomerFile:
+    """A period's customer file and what was learnt building it.
+
+    Attributes
+    ----------
+    customers : DataFrame
+        One row per customer seen up to the period.
+    window_start : date
+        First day of the profit window.
+    previous_start : date
+        First day of the window before it (retention compares the two).
+    retention_counts : tuple
+        Buyers of the previous window, and how many bought again.
+    value_model : dict
+        Lifetime-value model facts (see :func:`custlab.customer_value.lifetime_value`).
+    notes : list
+        Sentences for the report.
+    has_surveys : bool
+        Whether satisfaction figures exist.
+    """
+
+    customers: pd.DataFrame
+    window_start: date
+    previous_start: date
+    retention_counts: tuple[int, int]
+    value_model: dict
+    notes: list[str]
+    has_surveys: bool
+
+    @property
+    def retention_rate(self) -> float:
+        """Share of the previous window's buyers who bought in this window."""
+        return retention.retention_rate(*self.retention_counts)
+
+
+def build(
+    con: duckdb.DuckDBPyConnection, config: Config, period: Period, first_month: date, profit_inputs: profit.ProfitInputs
+) -> CustomerFile:
+    """Compute the customer file of ``period`` (``customer_month`` must reach its last month)."""
+    settings = config.settings
+    last_month = date(period.end.year, period.end.month, 1)
+    window_start = max(period.window_start(settings.window_months), first_month)
+    customers = aggregate.customer_window(con, window_start, last_month, config.tiers.trend_months)
+    rfm = aggregate.customer_rfm(con, period.end)
+    previous_start = period.window_start(2 * settings.window_months)
+    counts = aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
+    scores = aggregate.survey_scores(con, period.end)
+
+    customers = profit.customer_profit(customers, profit_inputs)
+    lean = flags.lean_big(customers, config.rules)
+    customers = customers.join(lean[["revenue_rank", "big", "lean_big", "margin_eaten_by", "lean_big_reason"]])
+    customers["bulk_one_off"] = flags.bulk_one_off(customers, config.rules)
+    if scores is not None:
+        customers = customers.merge(scores.drop(columns="surveys"), on="customer_id", how="left")
+    customers = customers.join(
+        loyalty.loyalty_flags(customers, period.end, settings.lapse_months, settings.satisfied_threshold)
+    )
+    retention_rate = retention.retention_rate(*counts)
+    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
+    customers = customers.merge(values, on="customer_id", how="left")
+    customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
+    return CustomerFile(customers, window_start, previous_start, counts, value_model, notes, scores is not None)

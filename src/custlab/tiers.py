@@ -1,0 +1,166 @@
+"""Five management tiers judged on profit now and potential, with a history guard.
+
+In business words (thresholds in the config's ``[tiers]`` table):
+
+1. **Value** blends what a customer earns now with what it is expected to earn:
+   ``(1 - w) x profit over the window + w x expected profit per year``
+   (lifetime value spread over its horizon), ``w = potential_weight``.
+2. **Invalid** — no profit and no potential: a customer with at least
+   ``history_guard_months`` of history, not big, not rising and not a bulk
+   buyer, that has **left** (silent for ``silent_months`` and for more than
+   ``lapse_gap_multiple`` of its own usual gaps between purchases) or that both
+   loses money now and is expected to lose money in future.
+3. **Key / important / general** — the other customers ranked by value, cut on
+   the cumulative share of positive value (ABC analysis): the customers making
+   the first ``key_value_share`` of value are key, up to
+   ``important_value_share`` important, up to ``general_value_share`` general.
+4. **Maintenance** — the small rest: the tail after ``general_value_share``,
+   customers with less history than the guard, one-off bulk buyers (until they
+   buy again) and rising small customers, unless their value already makes them
+   key or important.
+5. **Lean big customers** are general at most: too big to drop, but their terms
+   need renegotiating.
+
+Nobody is invalid on less than ``history_guard_months`` of history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+TIERS = ("key", "important", "general", "maintenance", "invalid")
+DEFAULT_POLICIES = {
+    "key": "Dedicated account team; plan with targets; protect the relationship first.",
+    "important": "Named account manager; grow share of wallet; priority service.",
+    "general": "Standard service; watch margin; renegotiate terms where margin is thin.",
+    "maintenance": "Low-cost service; keep and reassess each period; nurture the rising ones.",
+    "invalid": "Serve on standard terms at lowest cost; stop discounts and credit; do not chase.",
+}
+
+
+@dataclass(frozen=True)
+class TierRules:
+    """Thresholds of the tier rules (config table ``[tiers]``); see the module docstring."""
+
+    history_guard_months: int = 6
+    potential_weight: float = 0.5
+    key_value_share: float = 0.55
+    important_value_share: float = 0.82
+    general_value_share: float = 0.985
+    silent_months: int = 9
+    lapse_gap_multiple: float = 3.0
+    rising_min_growth: float = 2.0
+    rising_min_orders: int = 6
+    trend_months: int = 6
+    history_periods: int = 4
+    policies: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
+
+
+def history_months(customers: pd.DataFrame, period_end) -> pd.Series:
+    """Months of history: from the first purchase month to the period's month, both included."""
+    from custlab.loyalty import months_between
+
+    return months_between(customers["first_purchase_month"], period_end) + 1
+
+
+def usual_gap_months(customers: pd.DataFrame) -> pd.Series:
+    """A customer's usual months between purchases: its buying span over its buying months."""
+    first = pd.to_datetime(customers["first_purchase_month"])
+    last = pd.to_datetime(customers["last_purchase_month"])
+    span = (last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month) + 1
+    return span / customers["months_with_purchases"].where(customers["months_with_purchases"] > 0)
+
+
+def rising(customers: pd.DataFrame, rules: TierRules, big: pd.Series) -> pd.Series:
+    """Small customers growing fast.
+
+    Revenue and orders of the recent half-period are at least
+    ``rising_min_growth`` times those of the half-period before, with at least
+    ``rising_min_orders`` recent orders, and the customer is not big (not in
+    the top revenue share of the lean-big rule).
+    """
+    recent, prior = customers["revenue_recent"], customers["revenue_prior"].clip(lower=0)
+    growing = (recent >= rules.rising_min_growth * prior) & (
+        customers["orders_recent"] >= rules.rising_min_growth * customers["orders_prior"]
+    )
+    enough = customers["orders_recent"] >= rules.rising_min_orders
+    return (growing & enough & (recent > 0) & ~big).rename("rising")
+
+
+def customer_value(customers: pd.DataFrame, rules: TierRules, horizon_months: int) -> pd.Series:
+    """Value that ranks customers: profit now blended with expected profit per year."""
+    future = customers["clv"].fillna(0.0) * 12.0 / horizon_months if "clv" in customers else 0.0
+    return (1 - rules.potential_weight) * customers["profit"] + rules.potential_weight * future
+
+
+def assign_tiers(customers: pd.DataFrame, rules: TierRules, period_end, horizon_months: int) -> pd.DataFrame:
+    """Tier, value, history, lapse and rising flag of every customer.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The period's customer file: profit, clv, the flags ``big``, ``lean_big``
+        and ``bulk_one_off``, ``months_since_purchase`` and the history and
+        trend columns.
+    rules : TierRules
+    period_end : date
+        Last day of the report period.
+    horizon_months : int
+        Horizon of ``clv``, to express it per year.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``customers``: ``value``, ``history_months``, ``lapsed``,
+        ``rising``, ``tier``, ``tier_reason``.
+    """
+    value = customer_value(customers, rules, horizon_months)
+    history = history_months(customers, period_end)
+    big = customers["big"].astype(bool) if "big" in customers else pd.Series(False, index=customers.index)
+    is_rising = rising(customers, rules, big)
+    silent = customers.get("months_since_purchase", pd.Series(np.nan, index=customers.index))
+    lapsed = silent.ge(rules.silent_months) & silent.ge(rules.lapse_gap_multiple * usual_gap_months(customers))
+    bulk = customers.get("bulk_one_off", pd.Series(False, index=customers.index)).astype(bool)
+    lean = customers.get("lean_big", pd.Series(False, index=customers.index)).astype(bool)
+    future = customers["clv"].fillna(0.0) if "clv" in customers else pd.Series(0.0, index=customers.index)
+    guarded = history < rules.history_guard_months
+
+    losing = (customers["profit"] <= 0) & (future <= 0)
+    invalid = ~guarded & ~big & ~is_rising & ~bulk & (lapsed | losing)
+
+    ranked = value.where(~invalid & (value > 0))
+    order = ranked.sort_values(ascending=False, na_position="last")
+    cumulative = (order.clip(lower=0).cumsum() / order.clip(lower=0).sum()).reindex(customers.index)
+    # A customer belongs to the band in which its value starts.
+    start = cumulative - ranked.fillna(0) / order.clip(lower=0).sum()
+    tier = pd.Series("maintenance", index=customers.index, dtype=object)
+    tier[start < rules.general_value_share] = "general"
+    tier[start < rules.important_value_share] = "important"
+    tier[start < rules.key_value_share] = "key"
+    reason = pd.Series("", index=customers.index, dtype=object)
+    reason[tier == "key"] = "among the customers making the first share of value"
+    reason[tier == "important"] = "high value"
+    reason[tier == "general"] = "profitable"
+    reason[(tier == "maintenance")] = "small value"
+
+    small_band = tier.isin(["general", "maintenance"])
+    for mask, text in (
+        (guarded & small_band, f"less than {rules.history_guard_months} months of history"),
+        (is_rising & small_band, "small but growing fast"),
+        (bulk, "one-off bulk buyer: kept apart from key accounts until it buys again"),
+    ):
+        tier[mask] = "maintenance"
+        reason[mask] = text
+    tier[lean & tier.isin(["key", "important"])] = "general"
+    reason[lean] = "lean big customer: keep, renegotiate terms"
+    tier[lean] = "general"
+    tier[invalid] = "invalid"
+    reason[invalid & lapsed] = "has stopped buying"
+    reason[invalid & ~lapsed] = "loses money now and is expected to"
+    return pd.DataFrame(
+        {"value": value, "history_months": history, "lapsed": lapsed, "rising": is_rising, "tier": tier, "tier_reason": reason},
+        index=customers.index,
+    )
