@@ -11,15 +11,40 @@ from custlab.pipeline import analyse
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory):
+def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo-default")
     generate(folder, DemoSpec(), progress=False)  # 20,000 customers, 24 months to 2026-10
-    result = analyse(folder / "custlab.toml", "2026-10")
-    table = flag_scores(
-        result.customers, read_truth(folder / "truth.csv"), ["lean_big", "bulk_one_off", "satisfied_defector"]
-    )
+    return analyse(folder / "custlab.toml", "2026-10"), read_truth(folder / "truth.csv")
+
+
+@pytest.fixture(scope="module")
+def scores(demo):
+    result, truth = demo
+    table = flag_scores(result.customers, truth, ["lean_big", "bulk_one_off", "satisfied_defector", "rising"])
     print("\n" + table.to_string())
     return table
+
+
+def test_tiers_agree_with_the_planted_tiers(demo):
+    result, truth = demo
+    merged = truth.merge(result.customers[["customer_id", "tier"]], on="customer_id", how="left")
+    agree = merged["tier"] == merged["planted_tier"]
+    by_tier = agree.groupby(merged["planted_tier"]).mean()
+    print(f"\ntier agreement {agree.mean():.3f}; " + ", ".join(f"{t} {v:.3f}" for t, v in by_tier.items()))
+    assert agree.mean() >= 0.85
+    assert (by_tier >= 0.8).all(), by_tier.to_dict()
+
+
+def test_nobody_is_invalid_on_less_history_than_the_guard(demo):
+    result, _ = demo
+    customers = result.customers
+    young = customers["history_months"] < 6
+    assert young.sum() > 100
+    assert not (customers.loc[young, "tier"] == "invalid").any()
+
+
+def test_rising_recall(scores):
+    assert scores.loc["rising", "recall"] >= 0.85
 
 
 @pytest.mark.parametrize("flag", ["lean_big", "bulk_one_off"])

@@ -130,7 +130,7 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 
 RESULT_FILES = (
     "customers.parquet", "summary.json", "quality.csv", "quarantine.csv", "waterfall.csv", "cohorts.csv", "scenarios.csv",
-    "holdout.csv", "tier_history.csv", "movers.csv",
+    "holdout.csv", "tier_history.csv", "movers.csv", "cluster_profile.csv", "cluster_diagnostics.csv",
 )
 
 

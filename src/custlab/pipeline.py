@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custlab import aggregate, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, validation
+from custlab import aggregate, clusters, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, validation
 from custlab.config import Config, load_config
 from custlab.exceptions import InputError
 from custlab.periods import Period, parse_period
@@ -41,6 +41,7 @@ CUSTOMER_COLUMNS = [
     "last_satisfaction", "last_survey_date", "months_since_purchase", "left", "satisfied", "satisfied_defector",
     "p_alive", "expected_purchases_12m", "expected_spend", "clv_margin", "clv",
     "value", "history_months", "lapsed", "rising", "tier", "tier_reason", "previous_tier",
+    "cluster", "cluster_name",
 ]  # fmt: skip
 
 
@@ -70,6 +71,8 @@ class PeriodResult:
         Tier sizes and profit for the report period and the periods before it.
     movers : DataFrame
         Customers who moved most between tiers since the previous period, with reasons.
+    cluster_profile, cluster_diagnostics : DataFrame
+        The data-driven segments and how their number was chosen.
     """
 
     summary: dict
@@ -82,6 +85,8 @@ class PeriodResult:
     holdout: pd.DataFrame = field(default_factory=pd.DataFrame)
     tier_history: pd.DataFrame = field(default_factory=pd.DataFrame)
     movers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cluster_profile: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cluster_diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -176,8 +181,19 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         ],
         ignore_index=True,
     )
-    customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
     notes = profit_inputs.notes() + current.notes
+    cluster_profile, cluster_diagnostics = pd.DataFrame(), pd.DataFrame()
+    clusters_k = cluster_stability = None
+    try:
+        cluster, cluster_profile, segmenter = clusters.segment(customers, random_state=0)
+        customers["cluster"] = cluster
+        customers["cluster_name"] = cluster.map(cluster_profile["name"]).fillna("not active in the window")
+        cluster_diagnostics = segmenter.diagnostics_.reset_index()
+        cluster_profile = cluster_profile.reset_index()
+        clusters_k, cluster_stability = segmenter.k_, segmenter.stability_
+    except ValueError as exc:
+        notes.append(f"Clusters not computed ({exc}).")
+    customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
     if after_period:
         notes.append(f"{after_period:,} accepted transactions dated after {report_period.end} are not used in this report.")
     if unknown:
@@ -254,6 +270,8 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         "tier_policies": dict(config.tiers.policies),
         "previous_period": earlier[0][0].label if earlier else None,
         "migration": migration_counts.to_dict(orient="index") if not migration_counts.empty else {},
+        "clusters_k": clusters_k,
+        "cluster_stability": cluster_stability,
         "notes": notes,
     }
     summary = _json_safe(summary)
@@ -268,6 +286,8 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         holdout=holdout,
         tier_history=history,
         movers=movers,
+        cluster_profile=cluster_profile,
+        cluster_diagnostics=cluster_diagnostics,
         notes=notes,
     )
 
@@ -309,6 +329,8 @@ def save_result(result: PeriodResult, folder: str | Path) -> Path:
     io.write_frame(result.holdout, folder / "holdout.csv")
     io.write_frame(result.tier_history, folder / "tier_history.csv")
     io.write_frame(result.movers, folder / "movers.csv")
+    io.write_frame(result.cluster_profile, folder / "cluster_profile.csv")
+    io.write_frame(result.cluster_diagnostics, folder / "cluster_diagnostics.csv")
     io.write_json(folder / "summary.json", result.summary)
     return folder
 
@@ -331,6 +353,8 @@ def load_result(folder: str | Path) -> PeriodResult:
         holdout=io.read_frame(folder / "holdout.csv"),
         tier_history=io.read_frame(folder / "tier_history.csv"),
         movers=io.read_frame(folder / "movers.csv"),
+        cluster_profile=io.read_frame(folder / "cluster_profile.csv"),
+        cluster_diagnostics=io.read_frame(folder / "cluster_diagnostics.csv"),
         notes=list(summary.get("notes", [])),
     )
 

@@ -482,3 +482,17 @@ def tier_history_table(history: pd.DataFrame, value: str = "customers") -> pd.Da
     from custlab.tiers import TIERS
 
     return table.reindex([t for t in TIERS if t in table.index])
+
+
+def style_cluster_profile(profile: pd.DataFrame):
+    """The clusters for reading: name, size and shares, medians and tier mix."""
+    from IPython.display import HTML
+
+    if profile.empty:
+        return HTML("<p>No clusters this period.</p>")
+    table = profile.set_index("name").drop(columns=["cluster"], errors="ignore")
+    formats = {c: percent for c in table.columns if c.endswith("_share")}
+    formats["customers"] = "{:,}"
+    formats.update({c: "{:,.2f}" for c in table.columns if c.startswith("median_")})
+    labels = [c.replace("median_", "median ").replace("_", " ") for c in table.columns]
+    return table.style.format(formats).relabel_index(labels, axis="columns")
