@@ -17,7 +17,7 @@ from custlab.demo import DemoSpec, generate
 from custlab.evaluate import flag_scores, read_truth
 from custlab.pipeline import analyse
 
-FLAGS = ["lean_big", "bulk_one_off", "satisfied_defector"]
+FLAGS = ["lean_big", "bulk_one_off", "satisfied_defector", "rising", "big_debtor"]
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def scores(demo):
     result, truth = demo
-    table = flag_scores(result.customers, truth, ["lean_big", "bulk_one_off", "satisfied_defector", "rising"])
+    table = flag_scores(result.customers, truth, ["lean_big", "bulk_one_off", "satisfied_defector", "rising", "big_debtor"])
     print("\n" + table.to_string())
     return table
 
@@ -47,7 +47,7 @@ def test_rising_recall(scores):
     assert scores.loc["rising", "recall"] >= 0.85
 
 
-@pytest.mark.parametrize("flag", ["lean_big", "bulk_one_off"])
+@pytest.mark.parametrize("flag", ["lean_big", "bulk_one_off", "big_debtor"])
 def test_recall_and_precision(scores, flag):
     assert scores.loc[flag, "planted"] > 100
     assert scores.loc[flag, "recall"] >= 0.9
@@ -62,9 +62,12 @@ def test_satisfied_defector_recall(scores):
 def test_rules_do_not_read_truth():
     import inspect
 
+    import custlab.customer_file
     import custlab.flags
     import custlab.loyalty
     import custlab.pipeline
+    import custlab.risk
+    import custlab.tiers
 
-    for module in (custlab.flags, custlab.loyalty, custlab.pipeline):
+    for module in (custlab.flags, custlab.loyalty, custlab.pipeline, custlab.risk, custlab.tiers, custlab.customer_file):
         assert "truth" not in inspect.getsource(module)

@@ -191,3 +191,27 @@ def holdout_purchases(con: duckdb.DuckDBPyConnection, calibration_end: date, per
     return con.execute(
         read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end}
     ).df()
+
+
+def receivables_ageing(con: duckdb.DuckDBPyConnection, window_start: date, period_end: date) -> pd.DataFrame:
+    """Open receivables per ageing bucket at ``period_end`` and credit sales in the window, per customer."""
+    return con.execute(read_sql("receivables_ageing"), {"window_start": window_start, "period_end": period_end}).df()
+
+
+def territory_sales(con: duckdb.DuckDBPyConnection, window_start: date, period_end: date) -> pd.DataFrame | None:
+    """Revenue delivered outside each customer's region, or None when either region is missing."""
+    if "region" not in _table_columns(con, "transactions") or "region" not in _table_columns(con, "customers"):
+        return None
+    io.run_sql(con, "CREATE OR REPLACE TEMP VIEW tx_region AS SELECT customer_id, date, revenue, region FROM transactions")
+    return con.execute(read_sql("territory"), {"window_start": window_start, "period_end": period_end}).df()
+
+
+def customer_months(con: duckdb.DuckDBPyConnection, customer_ids: pd.Series) -> pd.DataFrame:
+    """The ``customer_month`` rows of the given customers (for account sheets)."""
+    con.register("wanted_customers", pd.DataFrame({"customer_id": customer_ids.astype(str).to_numpy()}))
+    try:
+        return con.execute(
+            "SELECT m.* FROM customer_month AS m JOIN wanted_customers USING (customer_id) ORDER BY customer_id, month"
+        ).df()
+    finally:
+        con.unregister("wanted_customers")

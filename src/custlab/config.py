@@ -159,16 +159,44 @@ class Rules:
     bulk_order_multiple : float
         A one-off bulk buyer has exactly one order in its whole history, at
         least this many times the median customer's average order value.
+    dependence_share : float
+        A customer with at least this share of revenue is a dependence risk.
+    big_debtor_overdue_share : float
+        A big debtor's overdue receivables are at least this share of its
+        revenue in the window (with some over 90 days past due) ...
+    big_debtor_min_overdue_share_of_total : float
+        ... and at least this share of all overdue receivables.
+    cost_to_serve_growth_flag : float
+        Cost to serve growing by at least this (0.5 = +50%), faster than
+        revenue, over the window before, is flagged.
+    price_pressure_points : float
+        Discounts and fees up by at least this share of revenue (0.02 = 2
+        points) while the margin falls is price pressure.
+    territory_max_outside_share : float
+        A business customer buying more than this share outside its region
+        disrupts the market.
     """
 
     top_share: float = 0.20
     lean_big_top_revenue_share: float = 0.10
     lean_big_max_margin: float = 0.05
     bulk_order_multiple: float = 10.0
+    dependence_share: float = 0.10
+    big_debtor_overdue_share: float = 0.20
+    big_debtor_min_overdue_share_of_total: float = 0.0005
+    cost_to_serve_growth_flag: float = 0.5
+    price_pressure_points: float = 0.02
+    territory_max_outside_share: float = 0.2
 
 
 #: Valid range of each rule.
 _RULE_BOUNDS = {
+    "dependence_share": (0.001, 1.0),
+    "big_debtor_overdue_share": (0.0, 10.0),
+    "big_debtor_min_overdue_share_of_total": (0.0, 1.0),
+    "cost_to_serve_growth_flag": (0.0, 100.0),
+    "price_pressure_points": (0.0, 1.0),
+    "territory_max_outside_share": (0.0, 1.0),
     "top_share": (0.01, 0.99),
     "lean_big_top_revenue_share": (0.001, 0.5),
     "lean_big_max_margin": (-1.0, 1.0),

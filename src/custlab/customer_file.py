@@ -14,7 +14,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from custlab import aggregate, customer_value, flags, loyalty, profit, retention, tiers
+from custlab import aggregate, customer_value, flags, loyalty, profit, retention, risk, tiers
+from custlab.periods import add_months
 from custlab.config import Config
 from custlab.periods import Period
 
@@ -81,4 +82,29 @@ def build(
     values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
     customers = customers.merge(values, on="customer_id", how="left")
     customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
+    customers = add_risk(con, config, customers, window_start, last_month, period.end)
     return CustomerFile(customers, window_start, previous_start, counts, value_model, notes, scores is not None)
+
+
+def add_risk(
+    con: duckdb.DuckDBPyConnection, config: Config, customers: pd.DataFrame, window_start: date, last_month: date, period_end: date
+) -> pd.DataFrame:
+    """Receivables ageing, DSO, dependence, big debtors, margin trends and territory, per customer."""
+    rules = config.rules
+    ageing = aggregate.receivables_ageing(con, window_start, period_end)
+    customers = customers.merge(ageing, on="customer_id", how="left")
+    for column in ageing.columns.drop("customer_id"):
+        customers[column] = customers[column].fillna(0.0)
+    window_days = (period_end - window_start).days + 1
+    customers["dso_days"] = risk.dso_days(customers["open_receivables"], customers["credit_sales"], window_days)
+    total_revenue = customers["revenue"].clip(lower=0).sum()
+    customers["revenue_share"] = customers["revenue"] / total_revenue if total_revenue > 0 else 0.0
+    customers["dependence_risk"] = risk.dependence_risk(customers, rules)
+    customers["big_debtor"] = risk.big_debtor(customers, rules)
+    prior_last = add_months(window_start, -1)
+    prior_start = add_months(window_start, -config.settings.window_months)
+    prior = aggregate.customer_window(con, prior_start, prior_last, config.tiers.trend_months)
+    customers = customers.join(risk.margin_trends(customers, prior, rules))
+    customers = customers.join(risk.territory_flags(customers, aggregate.territory_sales(con, window_start, period_end), rules))
+    customers["risk_reasons"] = risk.risk_reasons(customers)
+    return customers

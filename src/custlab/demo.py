@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from custlab.periods import _add_months, parse_period
+from custlab.periods import add_months, parse_period
 
 DEFAULT_END_MONTH = "2026-10"
 BLOCK = 200_000
@@ -87,7 +87,7 @@ class DemoSpec:
     @property
     def first_month(self) -> date:
         """First day of the first month of data."""
-        return _add_months(parse_period(self.end_month).start, 1 - self.months)
+        return add_months(parse_period(self.end_month).start, 1 - self.months)
 
 
 def _month_starts(spec: DemoSpec) -> np.ndarray:

@@ -131,6 +131,7 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 RESULT_FILES = (
     "customers.parquet", "summary.json", "quality.csv", "quarantine.csv", "waterfall.csv", "cohorts.csv", "scenarios.csv",
     "holdout.csv", "tier_history.csv", "movers.csv", "cluster_profile.csv", "cluster_diagnostics.csv",
+    "concentration_history.csv", "account_months.csv", "account_tiers.csv",
 )
 
 

@@ -16,8 +16,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 
 
-def _add_months(day: date, months: int) -> date:
-    """First day of the month ``months`` after the month of ``day``."""
+def add_months(day: date, months: int) -> date:
+    """First day of the month ``months`` after the month of ``day`` (negative: before)."""
     index = day.year * 12 + (day.month - 1) + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -49,7 +49,7 @@ class Period:
 
     def window_start(self, window_months: int) -> date:
         """First day of a trailing window of ``window_months`` ending with this period."""
-        return _add_months(self.start, self.months - window_months)
+        return add_months(self.start, self.months - window_months)
 
     def title(self) -> str:
         """Human label, e.g. ``October 2026`` or ``Q3 2026``."""
@@ -67,7 +67,7 @@ def period_ending(day: date, months: int = 1) -> Period:
     else:
         start = date(day.year, day.month, 1)
         label = f"{day.year}-{day.month:02d}"
-    end = _add_months(start, months) - timedelta(days=1)
+    end = add_months(start, months) - timedelta(days=1)
     return Period(label, start, end, months)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custlab import aggregate, clusters, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, validation
+from custlab import aggregate, clusters, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, risk, validation
 from custlab.config import Config, load_config
 from custlab.exceptions import InputError
 from custlab.periods import Period, parse_period
@@ -42,6 +42,10 @@ CUSTOMER_COLUMNS = [
     "p_alive", "expected_purchases_12m", "expected_spend", "clv_margin", "clv",
     "value", "history_months", "lapsed", "rising", "tier", "tier_reason", "previous_tier",
     "cluster", "cluster_name",
+    "ar_current", "ar_1_30", "ar_31_60", "ar_61_90", "ar_over_90", "credit_sales", "dso_days",
+    "revenue_share", "dependence_risk", "big_debtor", "cost_to_serve_growth", "revenue_growth", "margin_change",
+    "discount_fee_change", "cost_to_serve_rising", "price_pressure", "margin_reason",
+    "outside_territory_share", "territory_breach", "risk_reasons",
 ]  # fmt: skip
 
 
@@ -73,6 +77,11 @@ class PeriodResult:
         Customers who moved most between tiers since the previous period, with reasons.
     cluster_profile, cluster_diagnostics : DataFrame
         The data-driven segments and how their number was chosen.
+    concentration_history : DataFrame
+        Top-N shares, HHI and effective customers per recent period.
+    account_months, account_tiers : DataFrame
+        Monthly facts and tier per period of the key and important customers,
+        for their one-page account sheets.
     """
 
     summary: dict
@@ -87,6 +96,9 @@ class PeriodResult:
     movers: pd.DataFrame = field(default_factory=pd.DataFrame)
     cluster_profile: pd.DataFrame = field(default_factory=pd.DataFrame)
     cluster_diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    concentration_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    account_months: pd.DataFrame = field(default_factory=pd.DataFrame)
+    account_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -154,6 +166,8 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
             ).fetchall()[0][0]
         quarantine = validation.quarantine_frame(con)
         cohorts = aggregate.cohort_counts(con)
+        account_ids = current.customers.loc[current.customers["tier"].isin(["key", "important"]), "customer_id"]
+        account_months = aggregate.customer_months(con, account_ids)
         calibration_end = report_period.end - timedelta(weeks=HOLDOUT_WEEKS)
         rfm_calibration = aggregate.customer_rfm(con, calibration_end)
         holdout_counts = aggregate.holdout_purchases(con, calibration_end, report_period.end)
@@ -237,6 +251,26 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         rising_count=int(customers["rising"].sum()),
     )
     tier_table = migration.tier_summary(customers, config.tiers.policies)
+    kpis.update(risk.concentration(customers, config.rules))
+    active = customers[customers["in_window"]]
+    window_days = (report_period.end - window_start).days + 1
+    kpis.update(
+        dso_days=risk.dso_days(active["open_receivables"].sum(), active["credit_sales"].sum(), window_days),
+        expected_credit_loss=float(customers["expected_credit_loss"].sum()),
+        overdue_receivables=float(customers["overdue_receivables"].sum()),
+        big_debtor_count=int(customers["big_debtor"].sum()),
+        price_pressure_count=int(customers["price_pressure"].sum()),
+        cost_to_serve_rising_count=int(customers["cost_to_serve_rising"].sum()),
+        territory_breach_count=int(customers["territory_breach"].sum()),
+    )
+    account_tiers = pd.concat(
+        [f.customers.loc[f.customers["customer_id"].isin(account_months["customer_id"]), ["customer_id", "tier"]].assign(period=p.label)
+         for p, f in [(report_period, current), *earlier]],
+        ignore_index=True,
+    )
+    concentration_history = pd.DataFrame(
+        [{"period": p.label, **risk.concentration(f.customers, config.rules)} for p, f in [(report_period, current), *earlier]]
+    )
     summary = {
         "company": config.company,
         "currency": config.currency,
@@ -288,6 +322,9 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         movers=movers,
         cluster_profile=cluster_profile,
         cluster_diagnostics=cluster_diagnostics,
+        concentration_history=concentration_history,
+        account_months=account_months,
+        account_tiers=account_tiers,
         notes=notes,
     )
 
@@ -331,6 +368,9 @@ def save_result(result: PeriodResult, folder: str | Path) -> Path:
     io.write_frame(result.movers, folder / "movers.csv")
     io.write_frame(result.cluster_profile, folder / "cluster_profile.csv")
     io.write_frame(result.cluster_diagnostics, folder / "cluster_diagnostics.csv")
+    io.write_frame(result.concentration_history, folder / "concentration_history.csv")
+    io.write_frame(result.account_months, folder / "account_months.csv")
+    io.write_frame(result.account_tiers, folder / "account_tiers.csv")
     io.write_json(folder / "summary.json", result.summary)
     return folder
 
@@ -355,6 +395,9 @@ def load_result(folder: str | Path) -> PeriodResult:
         movers=io.read_frame(folder / "movers.csv"),
         cluster_profile=io.read_frame(folder / "cluster_profile.csv"),
         cluster_diagnostics=io.read_frame(folder / "cluster_diagnostics.csv"),
+        concentration_history=io.read_frame(folder / "concentration_history.csv"),
+        account_months=io.read_frame(folder / "account_months.csv"),
+        account_tiers=io.read_frame(folder / "account_tiers.csv"),
         notes=list(summary.get("notes", [])),
     )
 

@@ -243,3 +243,28 @@ def tier_pyramids(tier_table: pd.DataFrame, axes=None):
         ax.grid(axis="y", visible=False)
     axes[0].figure.suptitle("Few customers make most of the profit: the count pyramid and the profit pyramid")
     return axes
+
+
+
+def cost_to_serve_vs_margin(customers: pd.DataFrame, ax: Axes | None = None, tiers=("key", "important")) -> Axes:
+    """Key accounts: growth of cost to serve against the change in margin since the window before.
+
+    Customers up and to the left (costs rising, margin falling) are the ones to talk to.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    shown = customers[customers["tier"].isin(tiers)]
+    for tier in tiers:
+        part = shown[shown["tier"] == tier]
+        ax.scatter(part["margin_change"] * 100, part["cost_to_serve_growth"].clip(-1, 5) * 100, s=10,
+                   color=TIER_COLORS.get(tier), label=tier, alpha=0.7)
+    flagged = shown[shown["cost_to_serve_rising"] | shown["price_pressure"]]
+    ax.scatter(flagged["margin_change"] * 100, flagged["cost_to_serve_growth"].clip(-1, 5) * 100, s=40,
+               facecolors="none", edgecolors=COST_COLOR, label="flagged")
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("Change in pocket margin (points of revenue)")
+    ax.set_ylabel("Growth of cost to serve (%, capped at 500)")
+    ax.set_title("Key accounts: is serving them getting dearer while margins fall?")
+    ax.legend(fontsize=8)
+    return ax

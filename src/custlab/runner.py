@@ -18,7 +18,7 @@ from pathlib import Path
 
 import papermill as pm
 
-from custlab import export, io, pipeline
+from custlab import accounts, export, io, pipeline
 from custlab.config import load_config
 from custlab.exceptions import InputError, RunError
 from custlab.periods import parse_period
@@ -154,6 +154,7 @@ def run_report(
             f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."
         )
         size = export.export_html(executed, staging / "index.html", title, subtitle, max_html_bytes)
+        accounts.write_account_pages(result, staging / "accounts")
         io.write_frame(result.customers, staging / "customers.csv")
         io.write_frame(result.quality, staging / "quality.csv")
         io.write_frame(result.quarantine, staging / "quarantine.csv")

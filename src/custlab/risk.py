@@ -1,0 +1,201 @@
+"""Key-account risk: concentration, receivables and bad debt, cost to serve and
+price pressure, territory discipline (BRIEF idea 6). Pure functions on the
+customer file; thresholds from the config's ``[rules]``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from custlab.config import Rules
+
+AGEING_BUCKETS = {"ar_current": "current", "ar_1_30": "1-30", "ar_31_60": "31-60", "ar_61_90": "61-90", "ar_over_90": "over 90"}
+
+
+def hhi(values) -> float:
+    """Herfindahl-Hirschman index of positive values: sum of (100 x share)^2, 0..10,000."""
+    positive = np.asarray(values, dtype=float)
+    positive = positive[positive > 0]
+    total = positive.sum()
+    if total <= 0:
+        return float("nan")
+    return float(np.sum((100.0 * positive / total) ** 2))
+
+
+def effective_number(index: float) -> float:
+    """Effective number of equal-sized customers: 10,000 / HHI."""
+    return 10_000.0 / index if index and not math.isnan(index) else float("nan")
+
+
+def top_n_share(values, n: int) -> float:
+    """Share of the total that the ``n`` largest values bring (NaN if the total is not positive)."""
+    ordered = np.sort(np.asarray(values, dtype=float))[::-1]
+    total = ordered.sum()
+    return float(ordered[:n].sum() / total) if total > 0 else float("nan")
+
+
+def concentration(customers: pd.DataFrame, rules: Rules = Rules(), ns=(1, 5, 10, 20)) -> dict[str, float]:
+    """Top-N shares of revenue and profit, HHI of revenue, effective customers, dependence count.
+
+    Keys ``top{n}_customers_revenue_share`` and ``top{n}_customers_profit_share``
+    for the ``n`` largest customers by revenue, plus ``top1_revenue_share`` and
+    ``top10_revenue_share`` (the report's headline names; not to be confused
+    with ``top20_revenue_share``, the top 20% of customers).
+    """
+    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    figures: dict[str, float] = {}
+    for n in ns:
+        figures[f"top{n}_customers_revenue_share"] = top_n_share(active["revenue"], n)
+        ranked = active.sort_values("revenue", ascending=False)
+        profit_total = active["profit"].sum()
+        figures[f"top{n}_customers_profit_share"] = (
+            float(ranked["profit"].head(n).sum() / profit_total) if profit_total > 0 else float("nan")
+        )
+    for n in (1, 10):
+        if n in ns:
+            figures[f"top{n}_revenue_share"] = figures[f"top{n}_customers_revenue_share"]
+    figures["hhi"] = hhi(active["revenue"])
+    figures["effective_customers"] = effective_number(figures["hhi"])
+    figures["dependence_count"] = int(dependence_risk(active, rules).sum())
+    return figures
+
+
+def dependence_risk(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.Series:
+    """Customers bringing at least ``rules.dependence_share`` of revenue (US GAAP's 10% major-customer line)."""
+    total = customers["revenue"].clip(lower=0).sum()
+    if total <= 0:
+        return pd.Series(False, index=customers.index, name="dependence_risk")
+    return (customers["revenue"] / total >= rules.dependence_share).rename("dependence_risk")
+
+
+def dso_days(open_receivables, credit_sales, days: int) -> np.ndarray | float:
+    """Days sales outstanding: open receivables / credit sales of the period x days in the period."""
+    open_receivables = np.asarray(open_receivables, dtype=float)
+    credit_sales = np.asarray(credit_sales, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(credit_sales > 0, open_receivables / credit_sales * days, np.nan)
+    return float(result) if result.ndim == 0 else result
+
+
+def expected_credit_loss(ageing: pd.DataFrame, rates: dict[str, float]) -> pd.Series:
+    """Open amount per ageing bucket times the bucket's loss rate (IFRS 9 provision matrix)."""
+    return sum(ageing[column] * rates[bucket] for column, bucket in AGEING_BUCKETS.items())
+
+
+def big_debtor(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.Series:
+    """Large overdue receivables relative to the customer's business.
+
+    Overdue amount at least ``big_debtor_overdue_share`` of the customer's
+    revenue in the window, with part of it more than 90 days past due, and at
+    least ``big_debtor_min_overdue_share_of_total`` of all overdue receivables.
+    """
+    overdue = customers["overdue_receivables"]
+    total_overdue = overdue.sum()
+    revenue = customers["revenue"].clip(lower=0)
+    relative = overdue >= rules.big_debtor_overdue_share * revenue.where(revenue > 0, np.inf)
+    material = overdue >= rules.big_debtor_min_overdue_share_of_total * total_overdue if total_overdue > 0 else False
+    return (relative & material & (customers["overdue_90_receivables"] > 0)).rename("big_debtor")
+
+
+def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
+    """Cost to serve against revenue and margin, this window versus the window before.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``current``: ``cost_to_serve_growth``, ``revenue_growth``,
+        ``margin_change`` (points of pocket margin over revenue),
+        ``discount_fee_change`` (points of discounts and fees over revenue),
+        ``cost_to_serve_rising`` (cost to serve grew by at least
+        ``cost_to_serve_growth_flag``, faster than revenue, and by at least
+        ``price_pressure_points`` of revenue), ``price_pressure``
+        (discounts and fees up by ``price_pressure_points`` or more while the
+        margin fell) and ``margin_reason`` in words.
+    """
+    before = prior.set_index("customer_id").reindex(current["customer_id"])
+    before.index = current.index
+
+    def share(frame, column):
+        return frame[column] / frame["revenue"].where(frame["revenue"] > 0)
+
+    def growth(now, then):
+        return (now - then) / then.where(then > 0)
+
+    cts_growth = growth(current["cost_to_serve"], before["cost_to_serve"])
+    revenue_growth = growth(current["revenue"], before["revenue"])
+    margin_now = share(current, "pocket_margin") if "pocket_margin" in current else np.nan
+    margin_then = (before["revenue"] - before["cogs"] - before["discount"] - before["channel_fee"]) / before["revenue"].where(before["revenue"] > 0)
+    margin_change = margin_now - margin_then
+    pressure_now = (current["discount"] + current["channel_fee"]) / current["revenue"].where(current["revenue"] > 0)
+    pressure_then = (before["discount"] + before["channel_fee"]) / before["revenue"].where(before["revenue"] > 0)
+    pressure_change = pressure_now - pressure_then
+    cts_share_change = share(current, "cost_to_serve") - before["cost_to_serve"] / before["revenue"].where(before["revenue"] > 0)
+    rising_cts = (
+        (cts_growth >= rules.cost_to_serve_growth_flag)
+        & (cts_growth > revenue_growth.fillna(0))
+        & (cts_share_change >= rules.price_pressure_points)
+    )
+    price_pressure = (pressure_change >= rules.price_pressure_points) & (margin_change < 0)
+    rising_cts, price_pressure = rising_cts.fillna(False), price_pressure.fillna(False)
+    reasons = pd.Series("", index=current.index, dtype=object)
+    for i in current.index[(rising_cts | price_pressure).to_numpy()]:
+        parts = []
+        if rising_cts[i]:
+            versus = f" vs revenue {revenue_growth[i]:+.0%}" if pd.notna(revenue_growth[i]) else ""
+            parts.append(f"cost to serve {cts_growth[i]:+.0%}{versus}")
+        if price_pressure[i]:
+            parts.append(
+                f"discounts and fees {pressure_change[i] * 100:+.1f} points of revenue, margin {margin_change[i] * 100:+.1f} points"
+            )
+        reasons[i] = "; ".join(parts)
+    return pd.DataFrame(
+        {
+            "cost_to_serve_growth": cts_growth,
+            "revenue_growth": revenue_growth,
+            "margin_change": margin_change,
+            "discount_fee_change": pressure_change,
+            "cost_to_serve_rising": rising_cts,
+            "price_pressure": price_pressure,
+            "margin_reason": reasons,
+        },
+        index=current.index,
+    )
+
+
+def territory_flags(customers: pd.DataFrame, territory: pd.DataFrame | None, rules: Rules = Rules()) -> pd.DataFrame:
+    """Share of each business customer's revenue delivered outside its region, flagged above the threshold."""
+    if territory is None or territory.empty:
+        return pd.DataFrame({"outside_territory_share": np.nan, "territory_breach": False}, index=customers.index)
+    merged = customers[["customer_id"]].merge(territory, on="customer_id", how="left")
+    share = merged["revenue_outside_territory"].fillna(0) / merged["revenue_with_region"].where(merged["revenue_with_region"] > 0)
+    is_business = customers["kind"].eq("business").to_numpy() if "kind" in customers else True
+    breach = (share >= rules.territory_max_outside_share) & is_business
+    return pd.DataFrame({"outside_territory_share": share.to_numpy(), "territory_breach": breach.fillna(False).to_numpy()}, index=customers.index)
+
+
+def risk_reasons(customers: pd.DataFrame) -> pd.Series:
+    """Every risk flag of a customer, in words, separated by semicolons."""
+    texts = pd.Series("", index=customers.index, name="risk_reasons", dtype=object)
+    flagged = pd.Series(False, index=customers.index)
+    for column in ("dependence_risk", "big_debtor", "territory_breach", "lean_big"):
+        if column in customers:
+            flagged |= customers[column].fillna(False).astype(bool)
+    if "margin_reason" in customers:
+        flagged |= customers["margin_reason"].fillna("").ne("")
+    for index, row in customers[flagged].to_dict(orient="index").items():
+        parts = []
+        if row.get("dependence_risk"):
+            parts.append(f"{row['revenue_share']:.0%} of company revenue")
+        if row.get("big_debtor"):
+            parts.append(f"overdue {row['overdue_receivables']:,.0f} ({row['ar_over_90']:,.0f} over 90 days)")
+        if row.get("margin_reason"):
+            parts.append(row["margin_reason"])
+        if row.get("territory_breach"):
+            parts.append(f"{row['outside_territory_share']:.0%} of purchases outside its territory")
+        if row.get("lean_big"):
+            parts.append("lean: " + str(row.get("lean_big_reason", "")))
+        texts[index] = "; ".join(parts)
+    return texts

@@ -1,0 +1,116 @@
+"""Concentration, ageing, DSO and expected credit loss on hand-computed examples; account sheets."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlab import io, validation
+from custlab.accounts import account_file_name, render_account_page
+from custlab.aggregate import prepare_inputs, receivables_ageing
+from custlab.config import DEFAULT_ECL_RATES, Rules, load_config
+from custlab.risk import (
+    big_debtor,
+    concentration,
+    dependence_risk,
+    dso_days,
+    effective_number,
+    expected_credit_loss,
+    hhi,
+    margin_trends,
+    top_n_share,
+)
+from tests.conftest import write
+
+
+def test_hhi_and_effective_customers_by_hand():
+    # Shares 50%, 30%, 20%: HHI = 2500 + 900 + 400 = 3800; effective = 10,000 / 3800 = 2.63.
+    assert hhi([500, 300, 200]) == pytest.approx(3800.0)
+    assert effective_number(3800.0) == pytest.approx(2.6316, abs=1e-4)
+    assert hhi([1, 1, 1, 1]) == pytest.approx(2500.0) and effective_number(2500.0) == pytest.approx(4.0)
+    assert hhi([100, -50, 0]) == pytest.approx(10_000.0)  # only positive revenue counts
+    assert top_n_share([500, 300, 200], 1) == pytest.approx(0.5)
+    assert top_n_share([500, 300, 200], 5) == pytest.approx(1.0)
+
+
+def test_concentration_and_dependence():
+    customers = pd.DataFrame({"revenue": [500.0, 300.0, 200.0, 0.0], "profit": [10.0, 60.0, 30.0, -5.0], "in_window": [True] * 4})
+    figures = concentration(customers, Rules(dependence_share=0.25), ns=(1, 2))
+    assert figures["top1_revenue_share"] == pytest.approx(0.5)
+    assert figures["top2_customers_profit_share"] == pytest.approx(70 / 95)
+    assert figures["hhi"] == pytest.approx(3800.0)
+    assert figures["dependence_count"] == 2  # 50% and 30% are over 25%
+    assert dependence_risk(customers, Rules()).tolist() == [True, True, True, False]
+
+
+def test_ageing_buckets_dso_and_ecl_by_hand(tmp_path):
+    write(tmp_path / "tx.csv", "customer_id,date,revenue\nA,2026-01-05,1\n")
+    write(
+        tmp_path / "receivables.csv",
+        "customer_id,invoice_id,amount,issued,due,paid\n"
+        "A,1,100,2026-03-01,2026-04-15,\n"  # due after the period end: current
+        "A,2,200,2026-02-01,2026-03-11,\n"  # 20 days past due on 31 March: 1-30
+        "A,3,300,2026-01-01,2026-01-30,\n"  # 60 days: 31-60
+        "A,4,400,2025-12-01,2025-12-31,\n"  # 90 days: 61-90
+        "A,5,500,2025-10-01,2025-11-30,\n"  # 121 days: over 90
+        "A,6,999,2026-01-01,2026-01-31,2026-02-10\n"  # paid before the period end: not open
+        "B,7,50,2026-03-10,2026-04-10,\n",
+    )
+    config = load_config(write(tmp_path / "c.toml", '[sources.transactions]\npath = "tx.csv"\n[sources.receivables]\npath = "receivables.csv"\n'))
+    con = io.connect()
+    validation.validate(con, config, as_of=date(2026, 4, 30))
+    prepare_inputs(con)
+    ageing = receivables_ageing(con, date(2026, 1, 1), date(2026, 3, 31)).set_index("customer_id")
+    a = ageing.loc["A"]
+    assert (a.ar_current, a.ar_1_30, a.ar_31_60, a.ar_61_90, a.ar_over_90) == (100, 200, 300, 400, 500)
+    # Credit sales in January-March: invoices 1, 2, 3 and 6 = 100 + 200 + 300 + 999.
+    assert a.credit_sales == 1599
+    # DSO = open 1,500 / credit sales 1,599 x 90 days.
+    assert dso_days(1500.0, 1599.0, 90) == pytest.approx(1500 / 1599 * 90)
+    assert np.isnan(dso_days(10.0, 0.0, 90))
+    ecl = expected_credit_loss(ageing, DEFAULT_ECL_RATES)
+    assert ecl["A"] == pytest.approx(100 * 0.005 + 200 * 0.02 + 300 * 0.05 + 400 * 0.15 + 500 * 0.50)
+    assert ecl["B"] == pytest.approx(50 * 0.005)
+
+
+def test_big_debtor_needs_large_and_old_overdue():
+    customers = pd.DataFrame(
+        {
+            "revenue": [1000.0, 1000.0, 1000.0, 10.0],
+            "overdue_receivables": [400.0, 400.0, 50.0, 5.0],
+            "overdue_90_receivables": [100.0, 0.0, 50.0, 5.0],
+        }
+    )
+    flags = big_debtor(customers, Rules(big_debtor_overdue_share=0.2, big_debtor_min_overdue_share_of_total=0.05))
+    # 1: overdue 40% of revenue, some over 90 days; 2: none over 90 days; 3: only 5%; 4: 50% but 0.6% of all overdue.
+    assert flags.tolist() == [True, False, False, False]
+
+
+def test_margin_trends_flag_cost_to_serve_and_price_pressure():
+    prior = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [1000.0] * 3, "cogs": [500.0] * 3,
+                          "discount": [20.0] * 3, "channel_fee": [10.0] * 3, "cost_to_serve": [20.0, 20.0, 20.0]})
+    current = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [1000.0] * 3, "cogs": [500.0] * 3,
+                            "discount": [20.0, 80.0, 20.0], "channel_fee": [10.0] * 3, "cost_to_serve": [60.0, 20.0, 25.0]})
+    current["pocket_margin"] = current["revenue"] - current["cogs"] - current["discount"] - current["channel_fee"]
+    out = margin_trends(current, prior, Rules())
+    assert out["cost_to_serve_growth"].tolist() == pytest.approx([2.0, 0.0, 0.25])
+    assert out["cost_to_serve_rising"].tolist() == [True, False, False]
+    assert out["price_pressure"].tolist() == [False, True, False]  # discounts +6 points, margin -6 points
+    assert out.loc[1, "margin_reason"] == "discounts and fees +6.0 points of revenue, margin -6.0 points"
+    assert out.loc[0, "margin_reason"] == "cost to serve +200% vs revenue +0%"
+
+
+def test_account_pages_escape_names_and_use_safe_file_names():
+    assert account_file_name("C0001") == "C0001.html"
+    odd = account_file_name("../etc/passwd")
+    assert "/" not in odd and odd.endswith(".html") and odd.count(".") == 1
+    customer = pd.Series({"customer_id": "C1", "name": "Smith & Sons <Ltd>", "revenue": 100.0, "cogs": 50.0, "discount": 0.0,
+                          "channel_fee": 0.0, "cost_to_serve": 0.0, "carrying_cost": 0.0, "expected_credit_loss": 0.0,
+                          "profit": 50.0, "profit_margin": 0.5, "tier": "key", "tier_reason": "high value",
+                          "risk_reasons": "overdue 5 <script>"})
+    months = pd.DataFrame({"month": ["2026-01-01", "2026-03-01"], "revenue": [60.0, 40.0], "cogs": [30.0, 20.0], "discount": 0.0,
+                           "channel_fee": 0.0, "cost_to_serve": 0.0, "orders": 1, "open_receivables": 0.0, "overdue_receivables": 0.0})
+    page = render_account_page(customer, months, pd.DataFrame({"period": ["2026-03"], "tier": ["key"]}), "Co", "March 2026", "EUR")
+    assert "Smith &amp; Sons &lt;Ltd&gt;" in page and "<script>" not in page
+    assert page.count("<rect") == 6  # January, an empty February, March: two bars each
