@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026-10
 OUT    ?= reports
 
-.PHONY: setup demo test report-cdnow lab clean bench-clv
+.PHONY: setup demo test report-cdnow lab clean bench-clv sync-notebooks
 
 # A local virtual environment with custlab installed in editable mode.
 $(BIN)/custlab: pyproject.toml
@@ -31,6 +31,11 @@ report-cdnow: setup
 # JupyterLab with custlab importable, for analysts.
 lab: setup
 	$(BIN)/jupyter lab notebooks
+
+# After editing a notebook or its py:percent twin: bring the pair in line, outputs stripped.
+sync-notebooks: setup
+	$(BIN)/jupytext --sync notebooks/*.ipynb notebooks/reports/*.ipynb
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb notebooks/reports/*.ipynb
 
 clean:
 	rm -rf $(VENV) data/demo $(OUT)/*/ .pytest_cache

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,20 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+PERIOD = "2026-10"
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """``custlab demo`` then ``custlab report`` through the CLI: (demo folder, published folder)."""
+    root = tmp_path_factory.mktemp("e2e")
+    demo = root / "demo"
+    for args in (
+        ["demo", "--out", demo, "--customers", "1200", "--seed", "11", "--quiet"],
+        ["report", "--config", demo / "custlab.toml", "--period", PERIOD, "--out", root / "reports"],
+    ):
+        done = subprocess.run([sys.executable, "-m", "custlab.cli", *map(str, args)], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    return demo, root / "reports" / PERIOD

@@ -2,8 +2,6 @@
 with each other and with the raw files."""
 
 import json
-import subprocess
-import sys
 
 import nbformat
 import numpy as np
@@ -13,20 +11,7 @@ import pytest
 from custlab.config import load_config
 from custlab.export import external_references
 
-PERIOD = "2026-10"
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    demo = root / "demo"
-    for args in (
-        ["demo", "--out", demo, "--customers", "1200", "--seed", "11", "--quiet"],
-        ["report", "--config", demo / "custlab.toml", "--period", PERIOD, "--out", root / "reports"],
-    ):
-        done = subprocess.run([sys.executable, "-m", "custlab.cli", *map(str, args)], capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
-    return demo, root / "reports" / PERIOD
+from tests.conftest import PERIOD
 
 
 def test_publishes_the_report_files(published):

@@ -37,3 +37,15 @@ def test_report_notebooks_have_one_parameters_cell(path):
     notebook = nbformat.read(path, as_version=4)
     tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_paired_py_percent_twin_matches(path):
+    import jupytext
+
+    twin = path.with_suffix(".py")
+    assert twin.is_file(), f"{path.name} has no py:percent twin: run `make sync-notebooks`"
+    notebook = nbformat.read(path, as_version=4)
+    paired = jupytext.read(twin)
+    sources = [(c.cell_type, c.source) for c in notebook.cells]
+    assert sources == [(c.cell_type, c.source) for c in paired.cells], f"{path.name} and {twin.name} differ: run `make sync-notebooks`"

@@ -61,11 +61,14 @@ def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
-def prepare_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
+def prepare_inputs(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> dict[str, bool]:
     """Create the canonical input views ``tx_in``, ``service_in`` and ``receivables_in``.
 
     A table that was not loaded becomes an empty view and a column a source did
     not provide gets its stand-in, so the aggregate SQL never changes shape.
+    With ``kind`` (``consumer`` or ``business``) every view keeps only the
+    customers of that kind in the customers table, so the whole analysis is
+    scoped to them.
 
     Returns
     -------
@@ -83,7 +86,10 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
             else:
                 parts.append(f'CAST({stand_in or "NULL"} AS {sql_type}) AS "{column}"')
         source = table if have else "(SELECT 1) AS empty WHERE false"
-        io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW {view}_in AS SELECT {', '.join(parts)} FROM {source}")
+        scope = ""
+        if kind and have:
+            scope = f" WHERE customer_id IN (SELECT customer_id FROM customers WHERE kind = {io._sql_string(kind)})"
+        io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW {view}_in AS SELECT {', '.join(parts)} FROM {source}{scope}")
         present[table] = bool(have)
     return {
         "has_cost": "cost" in _table_columns(con, "transactions"),

@@ -58,10 +58,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    import os
+
     from custlab.runner import run_report
 
+    parameters = {}
+    for item in args.param or []:
+        if "=" not in item:
+            raise InputError(f"--param takes NAME=VALUE, got {item!r}")
+        name, value = item.split("=", 1)
+        parameters[name.strip()] = value
+    salt = ""
+    if args.pseudonymise:
+        salt = os.environ.get("CUSTLAB_PSEUDONYM_SALT", "")
+        if not salt:
+            raise InputError("--pseudonymise needs the secret salt in the environment variable CUSTLAB_PSEUDONYM_SALT")
     run_report(args.config, args.period, out=args.out, notebook=args.notebook, timeout=args.timeout,
-               max_html_bytes=int(args.max_html_mb * 1_000_000))
+               max_html_bytes=int(args.max_html_mb * 1_000_000), parameters=parameters, kind=args.kind or "",
+               pseudonymise_salt=salt)
     return 0
 
 
@@ -101,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--notebook", default=None, help="report notebook (default: the bundled one)")
     report.add_argument("--timeout", type=int, default=1800, help="seconds one notebook cell may run")
     report.add_argument("--max-html-mb", type=float, default=5.0, help="size budget of the HTML page")
+    report.add_argument("--kind", choices=("consumer", "business"), help="scope the report to one kind of customer")
+    report.add_argument("--pseudonymise", action="store_true",
+                        help="replace customer ids by pseudonyms (salt from CUSTLAB_PSEUDONYM_SALT)")
+    report.add_argument("--param", "-p", action="append", metavar="NAME=VALUE",
+                        help="a further notebook parameter; unknown names are refused")
     report.set_defaults(run=_cmd_report)
     return parser
 

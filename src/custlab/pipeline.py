@@ -19,6 +19,7 @@ import pandas as pd
 
 from custlab import aggregate, clusters, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, risk, validation
 from custlab.config import Config, load_config
+from custlab.contract import CUSTOMER_KINDS
 from custlab.exceptions import InputError
 from custlab.periods import Period, parse_period
 
@@ -113,7 +114,7 @@ def _clean_number(value):
     return value
 
 
-def analyse(config: Config | str | Path, period: str, as_of: date | None = None) -> PeriodResult:
+def analyse(config: Config | str | Path, period: str, as_of: date | None = None, kind: str = "") -> PeriodResult:
     """Validate the sources, aggregate them and compute per-customer profit for one period.
 
     Parameters
@@ -125,6 +126,9 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         ``settings.window_months`` ending with this period.
     as_of : date, optional
         Rows dated after this day are quarantined; defaults to today.
+    kind : str
+        ``consumer`` or ``business`` scopes the whole analysis to that kind of
+        customer (needs a customers table with ``kind``); empty for everybody.
 
     Raises
     ------
@@ -137,7 +141,12 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
     con = io.connect()
     try:
         checked = validation.validate(con, config, as_of=as_of)
-        inputs = aggregate.prepare_inputs(con)
+        if kind:
+            if kind not in CUSTOMER_KINDS:
+                raise InputError(f"kind must be one of {', '.join(CUSTOMER_KINDS)}, got {kind!r}")
+            if "kind" not in checked.columns_present(con, "customers"):
+                raise InputError("a report scoped to one kind needs a customers table with a kind column", file=str(config.path))
+        inputs = aggregate.prepare_inputs(con, kind or None)
         first_month, last_data_month = aggregate.data_months(con)
         if first_month is None:
             raise InputError("no usable transactions (every row was quarantined)", file=str(config.sources["transactions"].path))
@@ -276,6 +285,7 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None)
         "currency": config.currency,
         "period": report_period.label,
         "period_title": report_period.title(),
+        "kind": kind or "all",
         "window_start": window_start.isoformat(),
         "window_end": report_period.end.isoformat(),
         "window_months": config.settings.window_months,
@@ -402,7 +412,7 @@ def load_result(folder: str | Path) -> PeriodResult:
     )
 
 
-def report_data(config: str = "", period: str = "", results_dir: str = "") -> PeriodResult:
+def report_data(config: str = "", period: str = "", results_dir: str = "", kind: str = "") -> PeriodResult:
     """What a report notebook shows: a saved result, or one computed live.
 
     The scheduler passes ``results_dir`` (computed once by the CLI); an analyst
@@ -413,4 +423,47 @@ def report_data(config: str = "", period: str = "", results_dir: str = "") -> Pe
         return load_result(results_dir)
     if not config or not period:
         raise InputError("give either results_dir, or both config and period")
-    return analyse(config, period)
+    return analyse(config, period, kind=kind)
+
+
+def pseudonymise(result: PeriodResult, salt: str) -> PeriodResult:
+    """The same result with customer ids replaced by stable pseudonyms and names removed.
+
+    A pseudonym is ``P-`` and 10 hex digits of SHA-256(salt + id): the same id
+    and salt always give the same pseudonym, so periods stay comparable, and
+    without the salt the id cannot be looked up. For reports that leave finance.
+    """
+    import hashlib
+
+    def alias(value) -> str:
+        return "P-" + hashlib.sha256((salt + str(value)).encode("utf-8")).hexdigest()[:10]
+
+    def swap(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame.empty or "customer_id" not in frame:
+            return frame
+        out = frame.copy()
+        out["customer_id"] = out["customer_id"].map(alias)
+        if "name" in out:
+            out["name"] = None
+        return out
+
+    summary = dict(result.summary)
+    summary["pseudonymised"] = True
+    return PeriodResult(
+        summary=summary,
+        customers=swap(result.customers),
+        waterfall=result.waterfall,
+        quality=result.quality,
+        quarantine=result.quarantine.assign(value=None) if not result.quarantine.empty else result.quarantine,
+        cohorts=result.cohorts,
+        scenarios=result.scenarios,
+        holdout=result.holdout,
+        tier_history=result.tier_history,
+        movers=swap(result.movers),
+        cluster_profile=result.cluster_profile,
+        cluster_diagnostics=result.cluster_diagnostics,
+        concentration_history=result.concentration_history,
+        account_months=swap(result.account_months),
+        account_tiers=swap(result.account_tiers),
+        notes=result.notes,
+    )

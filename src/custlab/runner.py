@@ -4,29 +4,42 @@ Each attempt works in its own run folder, ``<out>/_runs/<period>/<run id>/``,
 which is kept: on failure the executed notebook there (with papermill's error
 banner) is the debug log. The period's folder ``<out>/<period>/`` is replaced
 atomically, and only when every step succeeded, so readers never see a broken
-or half-written report.
+or half-written report. One run per period at a time: a second one is refused
+while the first holds the period's lock. After each publication the index page
+``<out>/index.html`` lists every published period.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import platform
+import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 import papermill as pm
 
-from custlab import accounts, export, io, pipeline
+from custlab import accounts, export, index_page, io, pipeline
 from custlab.config import load_config
-from custlab.exceptions import InputError, RunError
+from custlab.exceptions import CustlabError, InputError, RunError
 from custlab.periods import parse_period
 
 #: The report notebook the scheduler runs, in a clone of the repository.
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "reports" / "customer_report.ipynb"
 DEFAULT_TIMEOUT = 1800  # seconds per cell; papermill's own default is forever
-PUBLISHED_FILES = ("index.html", "customers.csv", "summary.json", "quality.csv", "quarantine.csv", "run.json")
+#: Notebook parameters the runner sets itself; the others may be given with --param.
+RUNNER_PARAMETERS = ("config", "period", "results_dir")
+
+
+class RunLockedError(CustlabError):
+    """Another run of the same period holds the lock (exit code 4)."""
+
+    exit_code = 4
 
 
 def _versions() -> dict[str, str]:
@@ -40,9 +53,110 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def code_version() -> str:
+    """The git commit of the custlab checkout (with ``+dirty`` for local changes), or ``unknown``."""
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        if sha.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here, capture_output=True, text=True, timeout=10)
+        return sha.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def notebook_parameters(notebook: Path) -> dict:
     """The parameters a report notebook declares (name -> papermill's description)."""
     return pm.inspect_notebook(str(notebook))
+
+
+def check_parameters(notebook: Path, given: dict[str, str]) -> dict[str, object]:
+    """Refuse unknown or runner-owned parameters before anything runs (papermill only warns).
+
+    Values are converted to the type of the notebook's default (int, float, bool, str).
+
+    Raises
+    ------
+    InputError
+        For an unknown name (with the closest known one) or a value of the wrong type.
+    """
+    declared = notebook_parameters(notebook)
+    allowed = [name for name in declared if name not in RUNNER_PARAMETERS]
+    converted: dict[str, object] = {}
+    for name, text in given.items():
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise InputError(f"unknown parameter '{name}'{hint}; this notebook takes: {', '.join(allowed) or 'none'}", file=str(notebook))
+        kind = str(declared[name].get("inferred_type_name", "str"))
+        try:
+            if kind == "int":
+                converted[name] = int(text)
+            elif kind == "float":
+                converted[name] = float(text)
+            elif kind == "bool":
+                if text.lower() not in ("true", "false"):
+                    raise ValueError(text)
+                converted[name] = text.lower() == "true"
+            else:
+                converted[name] = text
+        except ValueError:
+            raise InputError(f"parameter '{name}' must be {kind}, got {text!r}", file=str(notebook)) from None
+    return converted
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def period_lock(folder: Path, label: str):
+    """Hold ``<folder>/<label>.lock`` for the run; refuse while a live run holds it.
+
+    A lock left by a run that died (its process is gone) is taken over.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{label}.lock"
+    for _ in range(2):
+        try:
+            handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                holder = int(path.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                holder = -1
+            if holder > 0 and _pid_alive(holder):
+                raise RunLockedError(f"another run of period {label} is in progress (process {holder}); lock {path}") from None
+            path.unlink(missing_ok=True)
+    else:
+        raise RunLockedError(f"could not take the lock {path}")
+    try:
+        os.write(handle, f"{os.getpid()} {datetime.now(timezone.utc).isoformat()}\n".encode())
+        os.close(handle)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _execution_error(exc: Exception, notebook: Path, executed: Path) -> RunError:
+    name = type(exc).__name__
+    if isinstance(exc, pm.PapermillExecutionError):
+        evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
+        return RunError(f"{notebook.name}: cell {exc.cell_index} failed ({exc.ename}: {evalue}); executed notebook kept at {executed}")
+    if "DeadKernel" in name or "dead" in str(exc).lower():
+        return RunError(f"{notebook.name}: the notebook's kernel died (out of memory?); executed notebook kept at {executed}")
+    if "Timeout" in name or "timed out" in str(exc).lower():
+        return RunError(f"{notebook.name}: a cell ran past the timeout; executed notebook kept at {executed}")
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return RunError(f"{notebook.name}: execution failed ({name}: {first}); see {executed}")
 
 
 def run_report(
@@ -52,9 +166,12 @@ def run_report(
     notebook: str | Path | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     max_html_bytes: int = 5_000_000,
+    parameters: dict[str, str] | None = None,
+    kind: str = "",
+    pseudonymise_salt: str = "",
     log=print,
 ) -> Path:
-    """Publish the report of one period to ``<out>/<period>/``.
+    """Publish the report of one period to ``<out>/<period>/`` (``<out>/<period>-<kind>/`` when scoped).
 
     Parameters
     ----------
@@ -70,18 +187,22 @@ def run_report(
         Seconds one notebook cell may run.
     max_html_bytes : int
         Size budget of the HTML page.
+    parameters : dict, optional
+        Further notebook parameters (name -> text), checked against the notebook.
+    kind : str
+        ``consumer`` or ``business`` scopes the report to that kind of customer.
+    pseudonymise_salt : str
+        When set, customer ids are replaced by pseudonyms (see
+        :func:`custlab.pipeline.pseudonymise`) in everything published.
     log : callable
         Receives one progress line per step.
-
-    Returns
-    -------
-    Path
-        The published folder.
 
     Raises
     ------
     InputError
-        Bad config, data or period: nothing ran.
+        Bad config, data, period or parameter: nothing ran.
+    RunLockedError
+        Another run of the same period is in progress.
     RunError
         The notebook or the export failed: the run folder keeps the evidence,
         the published report is untouched.
@@ -93,84 +214,84 @@ def run_report(
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
         raise InputError("report notebook not found", file=str(notebook))
+    extra = check_parameters(notebook, parameters or {})
+    label = report_period.label + (f"-{kind}" if kind else "")
     out = Path(out).resolve()
-    run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-    run_dir = out / "_runs" / report_period.label / run_id
-    results_dir = run_dir / "results"
-    staging = run_dir / "publish"
-    staging.mkdir(parents=True)
-    manifest = {
-        "run_id": run_id,
-        "status": "running",
-        "period": report_period.label,
-        "parameters": {"config": str(config.path), "period": report_period.label, "timeout": timeout},
-        "notebook": str(notebook),
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
-        "data": {table: io.file_fingerprint(s.path) for table, s in config.sources.items() if s.path.is_file()},
-        "timings_seconds": timings,
-        "run_folder": str(run_dir),
-    }
-    io.write_json(run_dir / "run.json", manifest)
-
-    def step(name: str, began: float) -> None:
-        timings[name] = round(time.perf_counter() - began, 3)
-        log(f"custlab: {name} done in {timings[name]:.1f}s")
-
-    try:
-        began = time.perf_counter()
-        result = pipeline.analyse(config, report_period.label)
-        pipeline.save_result(result, results_dir)
-        step("analyse", began)
-
-        began = time.perf_counter()
-        executed = run_dir / notebook.name
-        parameters = {"config": str(config.path), "period": report_period.label, "results_dir": str(results_dir)}
-        try:
-            pm.execute_notebook(
-                str(notebook),
-                str(executed),
-                parameters=parameters,
-                kernel_name="python3",
-                cwd=str(notebook.parent),
-                progress_bar=False,
-                execution_timeout=timeout,
-                report_mode=True,
-            )
-        except pm.PapermillExecutionError as exc:
-            raise RunError(
-                f"{notebook.name}: cell {exc.cell_index} failed ({exc.ename}: {exc.evalue}); "
-                f"executed notebook kept at {executed}"
-            ) from None
-        except Exception as exc:  # a dead kernel, a timeout: papermill raises several types
-            raise RunError(f"{notebook.name}: execution failed ({type(exc).__name__}: {exc}); see {executed}") from None
-        step("notebook", began)
-
-        began = time.perf_counter()
-        title = f"{config.company} — customer report, {report_period.title()}"
-        subtitle = (
-            f"Profit over the {result.summary['window_months']} months "
-            f"{result.summary['window_start']} to {result.summary['window_end']}. "
-            f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."
-        )
-        size = export.export_html(executed, staging / "index.html", title, subtitle, max_html_bytes)
-        accounts.write_account_pages(result, staging / "accounts")
-        io.write_frame(result.customers, staging / "customers.csv")
-        io.write_frame(result.quality, staging / "quality.csv")
-        io.write_frame(result.quarantine, staging / "quarantine.csv")
-        io.write_json(staging / "summary.json", result.summary)
-        step("export", began)
-        manifest.update(status="published", html_bytes=size)
-    except Exception as exc:
-        manifest.update(status="failed", error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        manifest["seconds"] = round(time.perf_counter() - started, 3)
+    with period_lock(out / "_runs", label):
+        run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:6]}"
+        run_dir = out / "_runs" / label / run_id
+        results_dir = run_dir / "results"
+        staging = run_dir / "publish"
+        staging.mkdir(parents=True)
+        manifest = {
+            "run_id": run_id,
+            "status": "running",
+            "period": report_period.label,
+            "kind": kind or "all",
+            "parameters": {"config": str(config.path), "period": report_period.label, "timeout": timeout, **extra,
+                           "kind": kind, "pseudonymised": bool(pseudonymise_salt)},
+            "notebook": str(notebook),
+            "code_version": code_version(),
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "versions": _versions(),
+            "data": {table: io.file_fingerprint(s.path) for table, s in config.sources.items() if s.path.is_file()},
+            "timings_seconds": timings,
+            "run_folder": str(run_dir),
+        }
         io.write_json(run_dir / "run.json", manifest)
-        raise
-    manifest["seconds"] = round(time.perf_counter() - started, 3)
-    manifest["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    io.write_json(staging / "run.json", manifest)
-    io.write_json(run_dir / "run.json", manifest)
-    target = out / report_period.label
-    io.publish_folder(staging, target)
+
+        def step(name: str, began: float) -> None:
+            timings[name] = round(time.perf_counter() - began, 3)
+            log(f"custlab: {name} done in {timings[name]:.1f}s")
+
+        try:
+            began = time.perf_counter()
+            result = pipeline.analyse(config, report_period.label, kind=kind)
+            if pseudonymise_salt:
+                result = pipeline.pseudonymise(result, pseudonymise_salt)
+            pipeline.save_result(result, results_dir)
+            step("analyse", began)
+
+            began = time.perf_counter()
+            executed = run_dir / notebook.name
+            values = {"config": str(config.path), "period": report_period.label, "results_dir": str(results_dir), **extra}
+            try:
+                pm.execute_notebook(
+                    str(notebook), str(executed), parameters=values, kernel_name="python3", cwd=str(notebook.parent),
+                    progress_bar=False, execution_timeout=timeout, report_mode=True,
+                )  # fmt: skip
+            except Exception as exc:  # papermill raises several types: cell errors, dead kernels, timeouts
+                raise _execution_error(exc, notebook, executed) from None
+            step("notebook", began)
+
+            began = time.perf_counter()
+            scope = f" ({kind} customers)" if kind else ""
+            title = f"{config.company} — customer report{scope}, {report_period.title()}"
+            subtitle = (
+                f"Profit over the {result.summary['window_months']} months "
+                f"{result.summary['window_start']} to {result.summary['window_end']}. "
+                f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."
+                + (" Customer ids are pseudonymised." if pseudonymise_salt else "")
+            )
+            size = export.export_html(executed, staging / "index.html", title, subtitle, max_html_bytes)
+            accounts.write_account_pages(result, staging / "accounts")
+            io.write_frame(result.customers, staging / "customers.csv")
+            io.write_frame(result.quality, staging / "quality.csv")
+            io.write_frame(result.quarantine, staging / "quarantine.csv")
+            io.write_json(staging / "summary.json", result.summary)
+            step("export", began)
+            manifest.update(status="published", html_bytes=size)
+        except Exception as exc:
+            manifest.update(status="failed", error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            manifest["seconds"] = round(time.perf_counter() - started, 3)
+            io.write_json(run_dir / "run.json", manifest)
+            raise
+        manifest["seconds"] = round(time.perf_counter() - started, 3)
+        manifest["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        io.write_json(staging / "run.json", manifest)
+        io.write_json(run_dir / "run.json", manifest)
+        target = out / label
+        io.publish_folder(staging, target)
+        index_page.write_index(out)
     log(f"custlab: published {target / 'index.html'} ({size:,} bytes) in {manifest['seconds']:.1f}s")
     return target

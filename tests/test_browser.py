@@ -1,0 +1,56 @@
+"""The published report in a real browser: headless Chromium, network blocked.
+
+Chromium comes from Debian's ``chromium`` package (``.ci/run`` installs it where
+it is missing); without it these tests are skipped with that message.
+"""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=127.0.0.1:9", "--enable-logging=stderr", "--v=0",
+]  # fmt: skip
+
+
+def chromium(tmp_path, *args, timeout=120):
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_report_renders_offline_without_console_errors(published, tmp_path):
+    _, folder = published
+    page = folder / "index.html"
+    done = chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], console
+    dom = done.stdout
+    assert "Demo Company — customer report, October 2026" in dom
+    links = re.findall(r'<nav class="custlab-toc">.*?</nav>', dom, re.S)[0]
+    targets = re.findall(r'href="#([^"]+)"', links)
+    assert len(targets) >= 7
+    for target in targets:
+        assert f'id="{target}"' in dom, target
+    shot = tmp_path / "report.png"
+    done = chromium(tmp_path, "--window-size=1200,2400", f"--screenshot={shot}", page.as_uri())
+    assert done.returncode == 0 and shot.stat().st_size > 50_000
+
+
+def test_account_sheet_and_index_render(published, tmp_path):
+    _, folder = published
+    sheets = sorted((folder / "accounts").glob("*.html"))
+    assert sheets
+    for page in (sheets[0], folder.parent / "index.html"):
+        done = chromium(tmp_path, "--dump-dom", page.as_uri())
+        assert done.returncode == 0
+        assert [line for line in done.stderr.splitlines() if ":CONSOLE" in line] == []
+    index = chromium(tmp_path, "--dump-dom", (folder.parent / "index.html").as_uri()).stdout
+    assert 'href="2026-10/index.html"' in index
