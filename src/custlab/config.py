@@ -80,6 +80,10 @@ class Source:
         xlsx sheet name; None means the first sheet.
     header : bool
         Whether the first line names the columns.
+    encoding : str
+        Text encoding of csv files (``utf-8``, ``latin-1``, ``utf-16``).
+    decimal_separator, thousands_separator : str
+        How numbers are written (``","`` and ``"."`` for 1.234,50).
     """
 
     table: str
@@ -87,10 +91,13 @@ class Source:
     format: str
     columns: dict[str, str] = field(default_factory=dict)
     derive: dict[str, str] = field(default_factory=dict)
-    date_format: str | None = None
+    date_format: str | tuple[str, ...] | None = None
     delimiter: str | None = None
     sheet: str | None = None
     header: bool = True
+    encoding: str = "utf-8"
+    decimal_separator: str = "."
+    thousands_separator: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,12 +258,23 @@ def _rate(value: Any, key: str, file: Path, upper: float = 1.0) -> float:
 
 def _parse_source(table: str, raw: dict, base: Path, file: Path) -> Source:
     where = f"sources.{table}."
-    allowed = ("path", "format", "columns", "derive", "date_format", "delimiter", "sheet", "header")
+    allowed = (
+        "path", "format", "columns", "derive", "date_format", "delimiter", "sheet", "header", "encoding",
+        "decimal_separator", "thousands_separator",
+    )  # fmt: skip
     _check_keys(where, raw, allowed, file)
     if "path" not in raw:
         raise ConfigError(f"key '{where}path' is missing", file=str(file))
     path = Path(_typed(raw["path"], str, where + "path", file))
-    path = path if path.is_absolute() else (base / path)
+    if not path.is_absolute():
+        resolved = (base / path).resolve()
+        if not resolved.is_relative_to(base.resolve()):
+            raise ConfigError(
+                f"key '{where}path' = {str(path)!r} leads outside the config's folder; write an absolute path "
+                "if that file is really meant",
+                file=str(file),
+            )
+        path = base / path
     fmt = raw.get("format")
     if fmt is None:
         name = path.name.lower()
@@ -278,13 +296,30 @@ def _parse_source(table: str, raw: dict, base: Path, file: Path) -> Source:
     both = set(columns) & set(derive)
     if both:
         raise ConfigError(f"column '{sorted(both)[0]}' is both mapped and derived in '{where[:-1]}'", file=str(file))
+    date_format = raw.get("date_format")
+    if isinstance(date_format, list):
+        if not date_format or not all(isinstance(f, str) for f in date_format):
+            raise ConfigError(f"key '{where}date_format' must be a format or a list of formats", file=str(file))
+        date_format = tuple(date_format)
+    elif date_format is not None:
+        _typed(date_format, str, where + "date_format", file)
+    separators = {}
+    for key, default in (("decimal_separator", "."), ("thousands_separator", "")):
+        value = _typed(raw.get(key, default), str, where + key, file)
+        if value not in (".", ",", "", " ", "'"):
+            raise ConfigError(f"key '{where}{key}' must be one of '.', ',', ' ', \"'\" or empty, got {value!r}", file=str(file))
+        separators[key] = value
+    if separators["decimal_separator"] == separators["thousands_separator"] or not separators["decimal_separator"]:
+        raise ConfigError(f"keys '{where}decimal_separator' and 'thousands_separator' must differ", file=str(file))
     return Source(
         table=table,
         path=path.resolve(),
         format=fmt,
         columns=dict(columns),
         derive=dict(derive),
-        date_format=raw.get("date_format") and _typed(raw["date_format"], str, where + "date_format", file),
+        date_format=date_format,
+        encoding=_typed(raw.get("encoding", "utf-8"), str, where + "encoding", file),
+        **separators,
         delimiter=raw.get("delimiter") and _typed(raw["delimiter"], str, where + "delimiter", file),
         sheet=raw.get("sheet") and _typed(raw["sheet"], str, where + "sheet", file),
         header=_typed(raw.get("header", True), bool, where + "header", file),

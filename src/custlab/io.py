@@ -77,9 +77,13 @@ def register_source(con: duckdb.DuckDBPyConnection, source: Source) -> str:
         raise InputError("file is empty (0 bytes)", file=str(path))
     try:
         if source.format == "csv":
+            if source.header:
+                _check_header(source)
             options = ["all_varchar = true", f"header = {str(source.header).lower()}"]
             if source.delimiter:
                 options.append(f"delim = {_sql_string(source.delimiter)}")
+            if source.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+                options.append(f"encoding = {_sql_string(source.encoding)}")
             run_sql(con, 
                 f"CREATE OR REPLACE VIEW {view} AS SELECT row_number() OVER () AS _row, * "
                 f"FROM read_csv({_sql_string(str(path))}, {', '.join(options)})"
@@ -98,14 +102,50 @@ def register_source(con: duckdb.DuckDBPyConnection, source: Source) -> str:
     except InputError:
         raise
     except (duckdb.Error, ValueError, OSError, UnicodeDecodeError) as exc:
+        text = str(exc)
+        if "not utf-8 encoded" in text or isinstance(exc, UnicodeDecodeError):
+            raise InputError(
+                f"not UTF-8 text; set encoding = \"latin-1\" (or the file's encoding) under [sources.{source.table}]",
+                file=str(path),
+            ) from None
         raise InputError(f"cannot read as {source.format}: {_first_line(exc)}", file=str(path)) from None
     return view
+
+
+def _check_header(source: Source) -> None:
+    """Refuse a csv whose header repeats a column name (which column would be meant?)."""
+    import csv
+    import gzip
+
+    opener = gzip.open if source.path.suffix == ".gz" else open
+    try:
+        with opener(source.path, "rt", encoding=source.encoding, errors="replace", newline="") as handle:
+            first = handle.readline()
+    except OSError:
+        return
+    delimiter = source.delimiter
+    if not delimiter:
+        try:
+            delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = ","
+    names = [n.strip().strip('"').lstrip("\ufeff") for n in next(csv.reader([first], delimiter=delimiter), [])]
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise InputError("the header names this column more than once", file=str(source.path), column=name)
+        seen.add(name)
 
 
 def _read_with_pandas(source: Source) -> pd.DataFrame:
     header = 0 if source.header else None
     if source.format == "xlsx":
+        sheets = pd.ExcelFile(source.path).sheet_names
+        if source.sheet and source.sheet not in sheets:
+            raise InputError(f"no sheet {source.sheet!r}; the workbook has: {', '.join(sheets)}", file=str(source.path))
         frame = pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str, header=header)
+        if len(sheets) > 1 and not source.sheet:
+            frame.attrs["sheets"] = sheets
     else:
         frame = pd.read_csv(source.path, sep=r"\s+", dtype=str, header=header, engine="python")
     if header is None:

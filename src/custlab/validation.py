@@ -82,22 +82,37 @@ def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str])
             resolved[column] = (_quote(name), available[name])
     for column in spec.required:
         if column not in resolved:
+            hint = ""
+            if source.format == "xlsx" and not source.sheet:
+                import pandas as pd
+
+                hint = f"; the workbook's sheets are {', '.join(pd.ExcelFile(source.path).sheet_names)}: set sheet = \"...\""
             raise InputError(
                 f"required column missing (the file has: {', '.join(available) or 'no columns'}); "
-                f"map it under [sources.{source.table}.columns] or derive it",
+                f"map it under [sources.{source.table}.columns] or derive it{hint}",
                 file=str(source.path),
                 column=column,
             )
     return resolved
 
 
-def _typed_expression(kind: str, raw: str, source_type: str | None, date_format: str | None) -> str:
+def _typed_expression(kind: str, raw: str, source_type: str | None, source: Source) -> str:
     is_numeric = source_type is not None and source_type.upper().startswith(_NUMERIC_TYPES)
     if kind == NUMBER:
-        return f"CAST({raw} AS DOUBLE)" if is_numeric else f"num({raw})"
+        if is_numeric:
+            return f"CAST({raw} AS DOUBLE)"
+        text = f"txt({raw})"
+        if source.thousands_separator:
+            text = f"replace({text}, {io._sql_string(source.thousands_separator)}, '')"
+        if source.decimal_separator != ".":
+            text = f"replace({text}, {io._sql_string(source.decimal_separator)}, '.')"
+        return f"TRY_CAST({text} AS DOUBLE)"
     if kind == DATE:
-        if date_format:
-            return f"CAST(try_strptime(txt({raw}), {io._sql_string(date_format)}) AS DATE)"
+        formats = source.date_format
+        if formats:
+            formats = (formats,) if isinstance(formats, str) else formats
+            tries = ", ".join(f"try_strptime(txt({raw}), {io._sql_string(f)})" for f in formats)
+            return f"CAST(coalesce({tries}) AS DATE)"
         return f"coalesce(TRY_CAST({raw} AS DATE), TRY_CAST(TRY_CAST({raw} AS TIMESTAMP) AS DATE))"
     if kind == ID:
         return rf"regexp_replace(txt({raw}), '^(-?\d+)\.0+$', '\1')"
@@ -117,12 +132,17 @@ def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config:
         value, raw = _quote(column), _quote(column + "__raw")
         required = column in spec.required
         blank = f"txt({raw}) IS NULL"
+        derived = config.sources[table].derive.get(column)
+        if derived is not None:
+            checks.append((column, f"{value} IS NULL", io._sql_string(f"could not derive {column} = {derived} (an input is blank or not a number)")))
+            continue
         if required:
             checks.append((column, blank, f"'missing {kind if kind != ID else 'id'}'"))
         if kind == ID:
             continue
         if kind == DATE:
             fmt = config.sources[table].date_format or "YYYY-MM-DD"
+            fmt = fmt if isinstance(fmt, str) else " or ".join(fmt)
             checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'unparseable date ' || {shown(column)} || ' (expected {fmt})'"))
             if column not in spec.may_be_future:
                 checks.append((column, f"{value} > DATE '{as_of.isoformat()}'", f"'date in the future (after {as_of.isoformat()})'"))
@@ -135,6 +155,10 @@ def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config:
             checks.append((column, f"NOT isfinite({value})", f"'not a finite number ' || {shown(column)}"))
             if column in spec.nonnegative:
                 checks.append((column, f"{value} < 0", f"'negative value ' || {shown(column)} || ' not allowed'"))
+    if table == "transactions" and "cost" in present:
+        checks.append(("cost", '"revenue" > 0 AND "cost" < 0', "'negative cost on a sale (only returns carry a negative cost)'"))
+    if table == "transactions" and "order_id" in present:
+        checks.append(("order_id", "_dup_of IS NOT NULL", "'duplicate row (same as row ' || _dup_of || ')'"))
     if table == "receivables":
         checks.append(("due", '"due" < "issued"', "'due before issued'"))
         if "paid" in present:
@@ -168,7 +192,7 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
     resolved = _resolve_columns(source, spec, available)
     select = ["_row"]
     for column, (raw, source_type) in resolved.items():
-        typed = _typed_expression(spec.columns[column], raw, source_type, source.date_format)
+        typed = _typed_expression(spec.columns[column], raw, source_type, source)
         if column == "kind":
             typed = f"lower({typed})"
         if column in BLANK_MEANS_ZERO:
@@ -177,13 +201,18 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         select.append(f"{raw} AS {_quote(column + '__raw')}")
     try:
         io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW typed_{table} AS SELECT {', '.join(select)} FROM {view}")
-        if table == "customers":
+        duplicate_key = {"customers": ["customer_id"]}.get(table)
+        if table == "transactions" and "order_id" in resolved:
+            # With an order id, a row repeated in every canonical column is a double export, not a purchase.
+            duplicate_key = [c for c in resolved]
+        if duplicate_key:
+            key = ", ".join(_quote(c) for c in duplicate_key)
             io.run_sql(con, 
-                "CREATE OR REPLACE TEMP VIEW typed_customers_dedup AS SELECT *, CASE WHEN "
-                "row_number() OVER (PARTITION BY customer_id ORDER BY _row) > 1 THEN "
-                "min(_row) OVER (PARTITION BY customer_id) END AS _dup_of FROM typed_customers"
+                f"CREATE OR REPLACE TEMP VIEW typed_{table}_dedup AS SELECT *, CASE WHEN "
+                f"row_number() OVER (PARTITION BY {key} ORDER BY _row) > 1 THEN "
+                f"min(_row) OVER (PARTITION BY {key}) END AS _dup_of FROM typed_{table}"
             )
-            typed_view = "typed_customers_dedup"
+            typed_view = f"typed_{table}_dedup"
         else:
             typed_view = f"typed_{table}"
         checks = _checks(table, spec, set(resolved), as_of, config)
