@@ -39,11 +39,16 @@ def connect() -> duckdb.DuckDBPyConnection:
 
     - ``num(x)``: text or number to DOUBLE, NULL when it is not a number;
     - ``txt(x)``: trimmed text, NULL when blank.
+
+    ``msum(x)`` is the exact money sum custlab's own SQL uses.
     """
     con = duckdb.connect(":memory:")
     run_sql(con, "SET preserve_insertion_order = true")
     run_sql(con, "CREATE MACRO txt(x) AS NULLIF(trim(CAST(x AS VARCHAR)), '')")
     run_sql(con, "CREATE MACRO num(x) AS TRY_CAST(txt(x) AS DOUBLE)")
+    # Sums of money are exact (DECIMAL) so that parallel aggregation cannot change
+    # the last bits of a total between two runs on the same data.
+    run_sql(con, "CREATE MACRO msum(x) AS CAST(sum(CAST(x AS DECIMAL(38, 10))) AS DOUBLE)")
     return con
 
 
@@ -168,11 +173,6 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 
 # --- result folders ---------------------------------------------------------------
 
-RESULT_FILES = (
-    "customers.parquet", "summary.json", "quality.csv", "quarantine.csv", "waterfall.csv", "cohorts.csv", "scenarios.csv",
-    "holdout.csv", "tier_history.csv", "movers.csv", "cluster_profile.csv", "cluster_diagnostics.csv",
-    "concentration_history.csv", "account_months.csv", "account_tiers.csv",
-)
 
 
 def write_json(path: Path, data: dict) -> None:

@@ -11,7 +11,7 @@ gets the same result computed live from the config.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -363,24 +363,31 @@ def _json_safe(value):
     return _clean_number(value)
 
 
+#: Where each frame of a :class:`PeriodResult` is saved in a results folder.
+FRAME_FILES = {
+    "customers": "customers.parquet",
+    "waterfall": "waterfall.csv",
+    "quality": "quality.csv",
+    "quarantine": "quarantine.csv",
+    "cohorts": "cohorts.csv",
+    "scenarios": "scenarios.csv",
+    "holdout": "holdout.csv",
+    "tier_history": "tier_history.csv",
+    "movers": "movers.csv",
+    "cluster_profile": "cluster_profile.csv",
+    "cluster_diagnostics": "cluster_diagnostics.csv",
+    "concentration_history": "concentration_history.csv",
+    "account_months": "account_months.csv",
+    "account_tiers": "account_tiers.csv",
+}
+
+
 def save_result(result: PeriodResult, folder: str | Path) -> Path:
     """Write a result to ``folder`` (created): the files :func:`load_result` reads."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    io.write_frame(result.customers, folder / "customers.parquet")
-    io.write_frame(result.waterfall, folder / "waterfall.csv")
-    io.write_frame(result.quality, folder / "quality.csv")
-    io.write_frame(result.quarantine, folder / "quarantine.csv")
-    io.write_frame(result.cohorts, folder / "cohorts.csv")
-    io.write_frame(result.scenarios, folder / "scenarios.csv")
-    io.write_frame(result.holdout, folder / "holdout.csv")
-    io.write_frame(result.tier_history, folder / "tier_history.csv")
-    io.write_frame(result.movers, folder / "movers.csv")
-    io.write_frame(result.cluster_profile, folder / "cluster_profile.csv")
-    io.write_frame(result.cluster_diagnostics, folder / "cluster_diagnostics.csv")
-    io.write_frame(result.concentration_history, folder / "concentration_history.csv")
-    io.write_frame(result.account_months, folder / "account_months.csv")
-    io.write_frame(result.account_tiers, folder / "account_tiers.csv")
+    for name, file_name in FRAME_FILES.items():
+        io.write_frame(getattr(result, name), folder / file_name)
     io.write_json(folder / "summary.json", result.summary)
     return folder
 
@@ -388,28 +395,12 @@ def save_result(result: PeriodResult, folder: str | Path) -> Path:
 def load_result(folder: str | Path) -> PeriodResult:
     """Read a result written by :func:`save_result`."""
     folder = Path(folder)
-    missing = [name for name in io.RESULT_FILES if not (folder / name).is_file()]
+    missing = [name for name in [*FRAME_FILES.values(), "summary.json"] if not (folder / name).is_file()]
     if missing:
         raise InputError(f"not a custlab results folder (missing {', '.join(missing)})", file=str(folder))
     summary = io.read_json(folder / "summary.json")
-    return PeriodResult(
-        summary=summary,
-        customers=io.read_frame(folder / "customers.parquet"),
-        waterfall=io.read_frame(folder / "waterfall.csv"),
-        quality=io.read_frame(folder / "quality.csv"),
-        quarantine=io.read_frame(folder / "quarantine.csv"),
-        cohorts=io.read_frame(folder / "cohorts.csv"),
-        scenarios=io.read_frame(folder / "scenarios.csv"),
-        holdout=io.read_frame(folder / "holdout.csv"),
-        tier_history=io.read_frame(folder / "tier_history.csv"),
-        movers=io.read_frame(folder / "movers.csv"),
-        cluster_profile=io.read_frame(folder / "cluster_profile.csv"),
-        cluster_diagnostics=io.read_frame(folder / "cluster_diagnostics.csv"),
-        concentration_history=io.read_frame(folder / "concentration_history.csv"),
-        account_months=io.read_frame(folder / "account_months.csv"),
-        account_tiers=io.read_frame(folder / "account_tiers.csv"),
-        notes=list(summary.get("notes", [])),
-    )
+    frames = {name: io.read_frame(folder / file_name) for name, file_name in FRAME_FILES.items()}
+    return PeriodResult(summary=summary, notes=list(summary.get("notes", [])), **frames)
 
 
 def report_data(config: str = "", period: str = "", results_dir: str = "", kind: str = "") -> PeriodResult:
@@ -449,21 +440,10 @@ def pseudonymise(result: PeriodResult, salt: str) -> PeriodResult:
 
     summary = dict(result.summary)
     summary["pseudonymised"] = True
-    return PeriodResult(
+    quarantine = result.quarantine.assign(value=None) if not result.quarantine.empty else result.quarantine
+    return replace(
+        result,
         summary=summary,
-        customers=swap(result.customers),
-        waterfall=result.waterfall,
-        quality=result.quality,
-        quarantine=result.quarantine.assign(value=None) if not result.quarantine.empty else result.quarantine,
-        cohorts=result.cohorts,
-        scenarios=result.scenarios,
-        holdout=result.holdout,
-        tier_history=result.tier_history,
-        movers=swap(result.movers),
-        cluster_profile=result.cluster_profile,
-        cluster_diagnostics=result.cluster_diagnostics,
-        concentration_history=result.concentration_history,
-        account_months=swap(result.account_months),
-        account_tiers=swap(result.account_tiers),
-        notes=result.notes,
+        quarantine=quarantine,
+        **{name: swap(getattr(result, name)) for name in ("customers", "movers", "account_months", "account_tiers")},
     )

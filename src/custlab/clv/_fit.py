@@ -27,6 +27,11 @@ class ConvergenceError(CustlabError):
     """A model fit did not converge; the message says what the optimiser reported."""
 
 
+def as_float_array(values) -> np.ndarray:
+    """Any array-like (list, Series, scalar) as a float ndarray."""
+    return np.asarray(values, dtype=float)
+
+
 def collapse(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Merge identical rows, summing their weights.
 

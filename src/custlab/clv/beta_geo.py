@@ -17,13 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from custlab.clv._fit import ConvergenceError, collapse, factorize_rows, maximise
+from custlab.clv._fit import ConvergenceError, as_float_array, collapse, factorize_rows, maximise
 
 __all__ = ["BetaGeoFitter", "ConvergenceError"]
-
-
-def _as_array(values) -> np.ndarray:
-    return np.asarray(values, dtype=float)
 
 
 class BetaGeoFitter:
@@ -114,7 +110,7 @@ class BetaGeoFitter:
         ConvergenceError
             When the optimiser does not converge.
         """
-        x, t_x, age = _as_array(frequency), _as_array(recency), _as_array(T)
+        x, t_x, age = as_float_array(frequency), as_float_array(recency), as_float_array(T)
         if len(x) == 0:
             raise ValueError("BetaGeoFitter.fit needs at least one customer")
         if np.any(x < 0) or np.any(t_x < 0) or np.any(age < 0) or np.any(t_x > age + 1e-9):
@@ -148,7 +144,7 @@ class BetaGeoFitter:
     def conditional_probability_alive(self, frequency, recency, T) -> np.ndarray:
         """P(alive | x, t_x, T): 1 for customers without repeat purchases."""
         r, alpha, a, b = self._check_fitted()
-        x, t_x, age = np.broadcast_arrays(_as_array(frequency), _as_array(recency), _as_array(T))
+        x, t_x, age = np.broadcast_arrays(as_float_array(frequency), as_float_array(recency), as_float_array(T))
         log_ratio = np.full(x.shape, -np.inf)
         repeat = x > 0
         log_ratio[repeat] = (
@@ -163,7 +159,7 @@ class BetaGeoFitter:
         per distinct combination, which many customers share.
         """
         r, alpha, a, b = self._check_fitted()
-        t, x, t_x, age = np.broadcast_arrays(_as_array(t), _as_array(frequency), _as_array(recency), _as_array(T))
+        t, x, t_x, age = np.broadcast_arrays(as_float_array(t), as_float_array(frequency), as_float_array(recency), as_float_array(T))
         shape = x.shape
         t, x, t_x, age = (v.ravel() for v in (t, x, t_x, age))
         if x.size > 1000:
@@ -178,7 +174,7 @@ class BetaGeoFitter:
     def expected_number_of_purchases_up_to_time(self, t) -> np.ndarray:
         """Expected purchases of a new customer in its first ``t`` time units, E[X(t)]."""
         r, alpha, a, b = self._check_fitted()
-        t = _as_array(t)
+        t = as_float_array(t)
         z = t / (alpha + t)
         return (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
 

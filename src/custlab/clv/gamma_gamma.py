@@ -13,11 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from custlab.clv._fit import collapse, maximise
-
-
-def _as_array(values) -> np.ndarray:
-    return np.asarray(values, dtype=float)
+from custlab.clv._fit import as_float_array, collapse, maximise
 
 
 class GammaGammaFitter:
@@ -77,7 +73,7 @@ class GammaGammaFitter:
         ValueError
             On a customer without repeat purchases or with non-positive spend.
         """
-        x, m = _as_array(frequency), _as_array(monetary_value)
+        x, m = as_float_array(frequency), as_float_array(monetary_value)
         if len(x) == 0:
             raise ValueError("GammaGammaFitter.fit needs at least one customer with repeat purchases")
         if np.any(x <= 0) or np.any(m <= 0):
@@ -104,5 +100,5 @@ class GammaGammaFitter:
         if not hasattr(self, "params_"):
             raise AttributeError("GammaGammaFitter is not fitted yet: call fit() first")
         p, q, v = self.params_[["p", "q", "v"]].to_numpy()
-        x, m = np.broadcast_arrays(_as_array(frequency), np.nan_to_num(_as_array(monetary_value)))
+        x, m = np.broadcast_arrays(as_float_array(frequency), np.nan_to_num(as_float_array(monetary_value)))
         return p * (v + x * m) / (p * x + q - 1)

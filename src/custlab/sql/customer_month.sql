@@ -17,11 +17,11 @@ WITH calendar AS (
 sales AS (
     SELECT customer_id,
            CAST(date_trunc('month', date) AS DATE) AS month,
-           sum(revenue) AS revenue,
-           coalesce(sum(revenue) FILTER (WHERE revenue > 0), 0) AS gross_sales,
-           sum(cost) AS cogs,
-           sum(discount) AS discount,
-           sum(channel_fee) AS channel_fee,
+           msum(revenue) AS revenue,
+           coalesce(msum(CASE WHEN revenue > 0 THEN revenue END), 0) AS gross_sales,
+           msum(cost) AS cogs,
+           msum(discount) AS discount,
+           msum(channel_fee) AS channel_fee,
            count(DISTINCT coalesce(order_id, CAST(date AS VARCHAR))) FILTER (WHERE revenue > 0) AS orders,
            count(*) AS lines
     FROM tx_in
@@ -31,7 +31,7 @@ sales AS (
 serv AS (
     SELECT customer_id,
            CAST(date_trunc('month', date) AS DATE) AS month,
-           sum(cost) AS cost_to_serve,
+           msum(cost) AS cost_to_serve,
            count(*) AS service_events
     FROM service_in
     WHERE date >= $first_month AND date < CAST($last_month AS DATE) + INTERVAL 1 MONTH
@@ -54,11 +54,11 @@ invoice_month AS (
 credit AS (
     SELECT customer_id,
            month,
-           sum(amount * $cost_of_capital * open_days / 365.0) AS carrying_cost,
-           sum(CASE WHEN open_at_end THEN amount ELSE 0 END) AS open_receivables,
-           sum(CASE WHEN open_at_end AND days_past_due > 0 THEN amount ELSE 0 END) AS overdue_receivables,
-           sum(CASE WHEN open_at_end AND days_past_due > 90 THEN amount ELSE 0 END) AS overdue_90_receivables,
-           sum(CASE WHEN NOT open_at_end THEN 0
+           msum(amount * $cost_of_capital * open_days / 365.0) AS carrying_cost,
+           msum(CASE WHEN open_at_end THEN amount ELSE 0 END) AS open_receivables,
+           msum(CASE WHEN open_at_end AND days_past_due > 0 THEN amount ELSE 0 END) AS overdue_receivables,
+           msum(CASE WHEN open_at_end AND days_past_due > 90 THEN amount ELSE 0 END) AS overdue_90_receivables,
+           msum(CASE WHEN NOT open_at_end THEN 0
                     WHEN days_past_due <= 0 THEN amount * $ecl_current
                     WHEN days_past_due <= 30 THEN amount * $ecl_1_30
                     WHEN days_past_due <= 60 THEN amount * $ecl_31_60

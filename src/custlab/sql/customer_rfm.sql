@@ -4,18 +4,18 @@
 -- when its net revenue is positive (a day of returns is not a purchase).
 -- monetary_value is the mean net revenue of the repeat purchase days.
 WITH days AS (
-    SELECT customer_id, date, sum(revenue) AS value
+    SELECT customer_id, date, msum(revenue) AS value
     FROM tx_in
     WHERE date <= $period_end
     GROUP BY ALL
-    HAVING sum(revenue) > 0
+    HAVING msum(revenue) > 0
 ),
 per_customer AS (
     SELECT customer_id,
            min(date) AS first_day,
            max(date) AS last_day,
            count(*) AS purchase_days,
-           sum(value) AS total_value,
+           msum(value) AS total_value,
            arg_min(value, date) AS first_value
     FROM days
     GROUP BY customer_id

@@ -11,11 +11,11 @@ WITH history AS (
            max(month) FILTER (WHERE orders > 0) AS last_purchase_month,
            count(*) FILTER (WHERE orders > 0) AS months_with_purchases,
            sum(orders) AS lifetime_orders,
-           sum(revenue) AS lifetime_revenue,
-           sum(gross_sales) AS lifetime_gross_sales,
-           sum(revenue) FILTER (WHERE month > $last_month - to_months($trend_months)) AS revenue_recent,
-           sum(revenue) FILTER (WHERE month <= $last_month - to_months($trend_months)
-                                  AND month > $last_month - to_months(2 * $trend_months)) AS revenue_prior,
+           msum(revenue) AS lifetime_revenue,
+           msum(gross_sales) AS lifetime_gross_sales,
+           msum(CASE WHEN month > $last_month - to_months($trend_months) THEN revenue END) AS revenue_recent,
+           msum(CASE WHEN month <= $last_month - to_months($trend_months)
+                                  AND month > $last_month - to_months(2 * $trend_months) THEN revenue END) AS revenue_prior,
            sum(orders) FILTER (WHERE month > $last_month - to_months($trend_months)) AS orders_recent,
            sum(orders) FILTER (WHERE month <= $last_month - to_months($trend_months)
                                  AND month > $last_month - to_months(2 * $trend_months)) AS orders_prior
@@ -25,18 +25,18 @@ WITH history AS (
 ),
 win AS (
     SELECT customer_id,
-           sum(revenue) AS revenue,
-           sum(cogs) AS cogs,
-           sum(discount) AS discount,
-           sum(channel_fee) AS channel_fee,
+           msum(revenue) AS revenue,
+           msum(cogs) AS cogs,
+           msum(discount) AS discount,
+           msum(channel_fee) AS channel_fee,
            sum(orders) AS orders,
-           sum(cost_to_serve) AS cost_to_serve,
+           msum(cost_to_serve) AS cost_to_serve,
            sum(service_events) AS service_events,
-           sum(carrying_cost) AS carrying_cost,
-           sum(CASE WHEN month = $last_month THEN open_receivables ELSE 0 END) AS open_receivables,
-           sum(CASE WHEN month = $last_month THEN overdue_receivables ELSE 0 END) AS overdue_receivables,
-           sum(CASE WHEN month = $last_month THEN overdue_90_receivables ELSE 0 END) AS overdue_90_receivables,
-           sum(CASE WHEN month = $last_month THEN ecl_allowance ELSE 0 END) AS expected_credit_loss,
+           msum(carrying_cost) AS carrying_cost,
+           msum(CASE WHEN month = $last_month THEN open_receivables ELSE 0 END) AS open_receivables,
+           msum(CASE WHEN month = $last_month THEN overdue_receivables ELSE 0 END) AS overdue_receivables,
+           msum(CASE WHEN month = $last_month THEN overdue_90_receivables ELSE 0 END) AS overdue_90_receivables,
+           msum(CASE WHEN month = $last_month THEN ecl_allowance ELSE 0 END) AS expected_credit_loss,
            count(*) FILTER (WHERE orders > 0) AS active_months
     FROM customer_month
     WHERE month >= $window_start AND month <= $last_month

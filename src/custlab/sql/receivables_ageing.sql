@@ -10,16 +10,16 @@ WITH open_items AS (
 ),
 ageing AS (
     SELECT customer_id,
-           sum(amount) FILTER (WHERE days_past_due <= 0) AS ar_current,
-           sum(amount) FILTER (WHERE days_past_due BETWEEN 1 AND 30) AS ar_1_30,
-           sum(amount) FILTER (WHERE days_past_due BETWEEN 31 AND 60) AS ar_31_60,
-           sum(amount) FILTER (WHERE days_past_due BETWEEN 61 AND 90) AS ar_61_90,
-           sum(amount) FILTER (WHERE days_past_due > 90) AS ar_over_90
+           msum(CASE WHEN days_past_due <= 0 THEN amount END) AS ar_current,
+           msum(CASE WHEN days_past_due BETWEEN 1 AND 30 THEN amount END) AS ar_1_30,
+           msum(CASE WHEN days_past_due BETWEEN 31 AND 60 THEN amount END) AS ar_31_60,
+           msum(CASE WHEN days_past_due BETWEEN 61 AND 90 THEN amount END) AS ar_61_90,
+           msum(CASE WHEN days_past_due > 90 THEN amount END) AS ar_over_90
     FROM open_items
     GROUP BY customer_id
 ),
 invoiced AS (
-    SELECT customer_id, sum(amount) AS credit_sales
+    SELECT customer_id, msum(amount) AS credit_sales
     FROM receivables_in
     WHERE issued >= $window_start AND issued <= $period_end
     GROUP BY customer_id
