@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -55,8 +56,10 @@ def run_step(step: str, folder: str, period: str, *extra: str) -> dict:
     done = subprocess.run([sys.executable, "-c", STEP, step, folder, period, *extra], capture_output=True, text=True)
     if done.returncode != 0:
         return {"seconds": float("nan"), "peak_rss_gb": float("nan"), "error": done.stderr.strip().splitlines()[-1:]}
-    line = [text for text in done.stdout.splitlines() if text.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    found = re.findall(r"RESULT (\{.*?\})", done.stdout)
+    if not found:
+        return {"seconds": float("nan"), "peak_rss_gb": float("nan"), "error": ["no result printed"]}
+    return json.loads(found[-1])
 
 
 def main() -> None:

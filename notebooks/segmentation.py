@@ -44,7 +44,7 @@ migration.tier_summary(customers, result.summary["tier_policies"])
 # Why customers are where they are (the rule that placed them):
 
 # %%
-customers.groupby(["tier", "tier_reason"]).size().rename("customers").to_frame()
+migration.reason_counts(customers)
 
 # %% [markdown]
 # ## Migration since the previous period
@@ -80,4 +80,4 @@ segmenter.k_, segmenter.stability_
 profile
 
 # %%
-customers.assign(cluster=labels).groupby(["cluster", "tier"]).size().unstack(fill_value=0)
+clusters.tier_mix(customers, labels)

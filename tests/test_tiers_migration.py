@@ -121,3 +121,16 @@ def test_demo_clusters_are_profiled_named_and_reproducible(small_demo):
     assert profile["name"].is_unique
     assert (labels_a[~customers["in_window"]] == -1).all()
     print(f"\nclusters k={segmenter.k_}, stability {segmenter.stability_:.3f}: {', '.join(profile['name'])}")
+
+
+def test_reason_counts_and_tier_mix():
+    from custlab.clusters import tier_mix
+    from custlab.migration import reason_counts
+
+    customers = pd.DataFrame(
+        {"tier": ["key", "invalid", "invalid", "general"], "tier_reason": ["high", "stopped", "stopped", "profitable"]}
+    )
+    counts = reason_counts(customers)
+    assert counts.values.tolist() == [["key", "high", 1], ["general", "profitable", 1], ["invalid", "stopped", 2]]
+    mix = tier_mix(customers, pd.Series([0, 1, 1, -1]))
+    assert mix.loc[1, "invalid"] == 2 and mix.loc[0, "key"] == 1 and -1 not in mix.index

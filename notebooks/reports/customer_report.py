@@ -219,7 +219,7 @@ tables.concentration_tiles_html(summary)
 # How concentrated revenue has been over recent periods (HHI: 10,000 = one customer; effective customers = 10,000 ÷ HHI):
 
 # %%
-result.concentration_history[["period", "top1_revenue_share", "top10_revenue_share", "top20_customers_revenue_share", "hhi", "effective_customers"]].style.hide(axis="index").format({"top1_revenue_share": tables.percent, "top10_revenue_share": tables.percent, "top20_customers_revenue_share": tables.percent, "hhi": "{:,.0f}", "effective_customers": "{:,.0f}"})
+tables.style_concentration_history(result.concentration_history)
 
 # %% [markdown]
 # ### The largest customers

@@ -206,3 +206,12 @@ def segment(customers: pd.DataFrame, random_state: int = 0, **settings) -> tuple
     cluster = pd.Series(-1, index=customers.index, dtype=int)
     cluster[features.index] = segmenter.labels_
     return cluster, table, segmenter
+
+
+def tier_mix(customers: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+    """Customers per cluster (rows) and tier (columns), active customers only."""
+    from custlab.tiers import TIERS
+
+    active = labels >= 0
+    table = pd.crosstab(labels[active], customers.loc[active, "tier"])
+    return table.reindex(columns=[t for t in TIERS if t in table.columns], fill_value=0).rename_axis(index="cluster", columns="tier")

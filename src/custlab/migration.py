@@ -108,3 +108,10 @@ def tier_summary(customers: pd.DataFrame, policies: dict[str, str] | None = None
         table["policy"] = [policies.get(t, "") for t in TIERS]
     table.index.name = "tier"
     return table
+
+
+def reason_counts(customers: pd.DataFrame) -> pd.DataFrame:
+    """How many customers each tier rule placed in each tier (tier x reason)."""
+    table = customers.groupby(["tier", "tier_reason"]).size().rename("customers").reset_index()
+    table["tier"] = pd.Categorical(table["tier"], categories=TIERS, ordered=True)
+    return table.sort_values(["tier", "customers"], ascending=[True, False]).reset_index(drop=True)

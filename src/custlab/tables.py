@@ -569,3 +569,20 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
         )
     head = "<tr><th>Customer</th><th>Tier</th><th>Revenue</th><th>Profit</th><th>Risks</th></tr>"
     return HTML(f"<table>{head}{''.join(rows)}</table><p>{len(flagged):,} accounts shown. Every key and important customer has an account sheet under <code>accounts/</code>.</p>")
+
+
+def style_concentration_history(history: pd.DataFrame) -> Styler:
+    """Concentration per recent period: top 1, 10 and 20 customers' revenue share, HHI, effective customers."""
+    columns = {
+        "period": "Period",
+        "top1_revenue_share": "Largest customer",
+        "top10_revenue_share": "Top 10 customers",
+        "top20_customers_revenue_share": "Top 20 customers",
+        "hhi": "HHI",
+        "effective_customers": "Effective customers",
+    }
+    table = history[[c for c in columns if c in history]].rename(columns=columns)
+    return table.style.hide(axis="index").format(
+        {"Largest customer": percent, "Top 10 customers": percent, "Top 20 customers": percent,
+         "HHI": "{:,.0f}", "Effective customers": "{:,.0f}"}
+    )
