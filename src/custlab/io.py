@@ -45,7 +45,12 @@ def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     run_sql(con, "SET preserve_insertion_order = true")
     # custlab logs its own steps; DuckDB's progress bar would write into scheduler logs.
-    run_sql(con, "SET enable_progress_bar = false")
+    # (Inside a Jupyter kernel DuckDB refuses to touch the setting without ipywidgets;
+    # there it has no bar to switch off anyway.)
+    try:
+        run_sql(con, "SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
     run_sql(con, "CREATE MACRO txt(x) AS NULLIF(trim(CAST(x AS VARCHAR)), '')")
     run_sql(con, "CREATE MACRO num(x) AS TRY_CAST(txt(x) AS DOUBLE)")
     # Sums of money are exact (DECIMAL) so that parallel aggregation cannot change
