@@ -291,13 +291,13 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
         "window_months": config.settings.window_months,
         "lapse_months": config.settings.lapse_months,
         "satisfied_min": config.settings.satisfied_threshold,
-        **{k: _clean_number(v) for k, v in kpis.items()},
+        **kpis,
         "by_kind": {
-            str(kind): {k: _clean_number(v) for k, v in profit.profit_kpis(group).items()}
+            str(kind): profit.profit_kpis(group)
             for kind, group in customers.groupby(customers["kind"].fillna("unknown"))
         },
         "top_share": config.rules.top_share,
-        "typical_order_value": _clean_number(flags.typical_order_value(customers)),
+        "typical_order_value": flags.typical_order_value(customers),
         "rows_quarantined": int(checked.quality["quarantined"].sum()),
         "terms": {
             "cogs": "assumed" if not inputs["has_cost"] else "from data",
@@ -307,7 +307,7 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
         },
         "lifetime_value": value_model,
         "holdout": holdout_summary,
-        "loyalty": {k: _clean_number(v) for k, v in loyalty_figures.items()},
+        "loyalty": loyalty_figures,
         "retention_scenarios": scenarios.to_dict(orient="records"),
         "tier_counts": tier_table["customers"].to_dict(),
         "tier_profit_share": tier_table["profit_share"].to_dict(),

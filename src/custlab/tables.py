@@ -179,20 +179,25 @@ def notes_html(notes: list[str]):
     return HTML("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
 
 
+def _who(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The ``Customer`` and ``Name`` columns every customer list starts with (names may be absent)."""
+    name = frame["name"].fillna("") if "name" in frame else pd.Series("", index=frame.index)
+    return {"Customer": frame["customer_id"].astype(str), "Name": name}
+
+
 def lean_big_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     """The lean big customers, largest revenue first, with the term that eats their margin."""
     flagged = customers[customers["lean_big"]].sort_values("revenue", ascending=False).head(limit)
     return pd.DataFrame(
         {
-            "Customer": flagged["customer_id"].astype(str),
-            "Name": flagged["name"] if "name" in flagged else "",
+            **_who(flagged),
             "Revenue rank": flagged["revenue_rank"],
             "Revenue": flagged["revenue"],
             "Profit": flagged["profit"],
             "Margin": flagged["profit_margin"],
             "What eats the margin": flagged["lean_big_reason"],
         }
-    ).fillna({"Name": ""})
+    )
 
 
 def bulk_one_off_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
@@ -200,13 +205,12 @@ def bulk_one_off_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame
     flagged = customers[customers["bulk_one_off"]].sort_values("lifetime_gross_sales", ascending=False).head(limit)
     return pd.DataFrame(
         {
-            "Customer": flagged["customer_id"].astype(str),
-            "Name": flagged["name"] if "name" in flagged else "",
+            **_who(flagged),
             "Order month": pd.to_datetime(flagged["first_purchase_month"]).dt.strftime("%Y-%m"),
             "Order value": flagged["lifetime_gross_sales"],
             "Profit in window": flagged["profit"],
         }
-    ).fillna({"Name": ""})
+    )
 
 
 def style_customer_table(table: pd.DataFrame, currency: str = "", empty: str = "None this period."):
@@ -328,14 +332,13 @@ def satisfied_defectors_table(customers: pd.DataFrame, limit: int = 25) -> pd.Da
     flagged = customers[customers["satisfied_defector"]].sort_values("lifetime_revenue", ascending=False).head(limit)
     return pd.DataFrame(
         {
-            "Customer": flagged["customer_id"].astype(str),
-            "Name": flagged["name"] if "name" in flagged else "",
+            **_who(flagged),
             "Latest score": flagged["last_satisfaction"],
             "Surveyed": pd.to_datetime(flagged["last_survey_date"]).dt.strftime("%Y-%m-%d"),
             "Last purchase": pd.to_datetime(flagged["last_purchase_month"]).dt.strftime("%Y-%m"),
             "Lifetime revenue": flagged["lifetime_revenue"],
         }
-    ).fillna({"Name": ""})
+    )
 
 
 def retention_sentences(summary: dict) -> list[str]:
@@ -462,8 +465,7 @@ def rising_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     flagged = flagged.assign(growth=growth).sort_values("revenue_recent", ascending=False).head(limit)
     return pd.DataFrame(
         {
-            "Customer": flagged["customer_id"].astype(str),
-            "Name": flagged["name"] if "name" in flagged else "",
+            **_who(flagged),
             "Tier": flagged["tier"],
             "Revenue": flagged["revenue_recent"],
             "Profit": flagged["profit"],
@@ -471,7 +473,7 @@ def rising_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
                 "from nothing" if prior <= 0 else f"x{g:,.1f}" for prior, g in zip(flagged["revenue_prior"], flagged["growth"])
             ],
         }
-    ).fillna({"Name": ""})
+    )
 
 
 def tier_history_table(history: pd.DataFrame, value: str = "customers") -> pd.DataFrame:
@@ -527,15 +529,14 @@ def top_customers_table(customers: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     top = customers.nlargest(n, "revenue")
     return pd.DataFrame(
         {
-            "Customer": top["customer_id"].astype(str),
-            "Name": top["name"] if "name" in top else "",
+            **_who(top),
             "Tier": top["tier"],
             "Revenue": top["revenue"],
             "Share of revenue": top["revenue_share"].map(percent),
             "Profit": top["profit"],
             "Risks": top["risk_reasons"].fillna(""),
         }
-    ).fillna({"Name": ""})
+    )
 
 
 def ageing_table(customers: pd.DataFrame) -> pd.DataFrame:

@@ -144,7 +144,7 @@ def assign_tiers(customers: pd.DataFrame, rules: TierRules, period_end, horizon_
     reason[tier == "key"] = "among the customers making the first share of value"
     reason[tier == "important"] = "high value"
     reason[tier == "general"] = "profitable"
-    reason[(tier == "maintenance")] = "small value"
+    reason[tier == "maintenance"] = "small value"
 
     small_band = tier.isin(["general", "maintenance"])
     for mask, text in (
@@ -154,7 +154,6 @@ def assign_tiers(customers: pd.DataFrame, rules: TierRules, period_end, horizon_
     ):
         tier[mask] = "maintenance"
         reason[mask] = text
-    tier[lean & tier.isin(["key", "important"])] = "general"
     reason[lean] = "lean big customer: keep, renegotiate terms"
     tier[lean] = "general"
     tier[invalid] = "invalid"
