@@ -71,6 +71,28 @@ def test_weights_give_the_same_fit(summary, bgf):
     assert weighted.log_likelihood_ == pytest.approx(bgf.log_likelihood_, abs=1e-6)
 
 
+def _numeric_gradient(function, params, step=1e-6):
+    return np.array([(function(params + h)[0] - function(params - h)[0]) / (2 * step) for h in np.eye(len(params)) * step])
+
+
+def test_analytic_gradients_match_finite_differences(summary):
+    """The fitters trust their gradients; check both away from the optimum, with weights."""
+    rng = np.random.default_rng(7)
+    w = rng.integers(1, 4, len(summary)).astype(float)
+    x, t_x, age = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    data = BetaGeoFitter._prepare(x, t_x, age, w)
+    params = np.array([0.5, 6.0, 0.9, 2.0])
+    _, grad = BetaGeoFitter._loglik_and_grad(params, data)
+    assert grad == pytest.approx(_numeric_gradient(lambda p: BetaGeoFitter._loglik_and_grad(p, data), params), rel=1e-5)
+
+    repeat = x > 0
+    spend = rng.gamma(3.0, 12.0, int(repeat.sum()))
+    data = GammaGammaFitter._prepare(x[repeat], spend, w[repeat])
+    params = np.array([4.0, 2.5, 20.0])
+    _, grad = GammaGammaFitter._loglik_and_grad(params, data)
+    assert grad == pytest.approx(_numeric_gradient(lambda p: GammaGammaFitter._loglik_and_grad(p, data), params), rel=1e-5)
+
+
 def test_gamma_gamma_golden():
     data = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
     repeat = data[data["x"] > 0]
@@ -92,6 +114,22 @@ def test_rfm_summary_reproduces_the_published_summary(sample_transactions):
     assert np.abs(got["recency"].round(2).to_numpy() - golden["t_x"].to_numpy()).max() < 1e-9
     assert np.abs(got["T"].round(2).to_numpy() - golden["T"].to_numpy()).max() < 1e-9
     assert np.abs(got["monetary_value"].to_numpy() - golden["zbar"].to_numpy()).max() <= 0.005 + 1e-9
+
+
+def test_rfm_summary_by_week_and_month_by_hand():
+    """Weeks start on Monday (lifetimes' ``freq="W"`` gives the same); months are calendar months."""
+    tx = pd.DataFrame({
+        "customer": ["A", "A", "A", "A", "B"],
+        "day": pd.to_datetime(["2026-01-05", "2026-01-07", "2026-01-20", "2026-03-02", "2026-02-15"]),
+        "value": [10.0, 20.0, 5.0, 7.0, 3.0],
+    })  # fmt: skip
+    weekly = rfm_summary(tx, "customer", "day", "value", observation_end="2026-03-31", freq="W")
+    # A: weeks of Jan 5 (10 + 20 merged), Jan 19, Mar 2; the end falls in the week of Mar 30
+    assert weekly.loc["A"].tolist() == [2.0, 8.0, 12.0, 6.0]
+    assert weekly.loc["B"].tolist() == [0.0, 0.0, 7.0, 0.0]
+    monthly = rfm_summary(tx, "customer", "day", "value", observation_end="2026-03-31", freq="M")
+    assert monthly.loc["A"].tolist() == [1.0, 2.0, 2.0, 7.0]  # January 35 (first), March 7
+    assert monthly.loc["B"].tolist() == [0.0, 0.0, 1.0, 0.0]
 
 
 def test_calibration_holdout_on_cdnow(sample_transactions):

@@ -28,32 +28,47 @@ class ConvergenceError(CustlabError):
 
 
 def as_float_array(values) -> np.ndarray:
-    """Any array-like (list, Series, scalar) as a float ndarray."""
+    """Any array-like (list, Series, scalar) as a float ndarray.
+
+    pandas objects go through ``to_numpy``: ``np.asarray`` on a Series makes
+    pandas build the hash table of its index (a third of a second for a
+    million string ids) before handing over the values.
+    """
+    if isinstance(values, (pd.Series, pd.Index)):
+        return values.to_numpy(dtype=float)
     return np.asarray(values, dtype=float)
 
 
 def collapse(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Merge identical rows, summing their weights.
 
-    Returns the unique rows (same keys) and their weights.
+    Returns the unique rows (same keys, in order of first appearance) and their weights.
     """
-    columns = {k: np.asarray(v, dtype=float) for k, v in columns.items()}
-    frame = pd.DataFrame(columns)
-    frame["_w"] = 1.0 if weights is None else np.asarray(weights, dtype=float)
-    grouped = frame.groupby(list(columns), sort=False, as_index=False)["_w"].sum()
-    return {k: grouped[k].to_numpy(dtype=float) for k in columns}, grouped["_w"].to_numpy(dtype=float)
+    names = list(columns)
+    codes, uniques = factorize_rows(*(np.asarray(columns[name], dtype=float) for name in names))
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    summed = np.bincount(codes, weights=w, minlength=len(uniques[0])).astype(float)
+    return dict(zip(names, uniques)), summed
 
 
 def factorize_rows(*arrays: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Codes of the distinct rows of equal-length arrays, and those rows.
 
     ``codes[i]`` is the distinct row of element i; ``uniques[k][codes]`` gives
-    back ``arrays[k]``. Hash-based (no sort), so it stays linear in size.
+    back ``arrays[k]``. Each column is factorised alone (hash-based, no sort),
+    then the column codes are combined into one integer key per row and that key
+    is factorised once, so the cost stays linear in size.
     """
     codes = np.zeros(len(arrays[0]), dtype=np.int64)
+    levels_so_far = 1
     for array in arrays:
-        part, levels = pd.factorize(array)
-        codes, _ = pd.factorize(codes * len(levels) + part)
+        part, levels = pd.factorize(array, use_na_sentinel=False)
+        if levels_so_far * max(len(levels), 1) >= 2**62:  # the mixed-radix key would overflow: renumber first
+            codes, combined = pd.factorize(codes)
+            levels_so_far = len(combined)
+        codes = codes * len(levels) + part
+        levels_so_far *= max(len(levels), 1)
+    codes, _ = pd.factorize(codes)
     n = int(codes.max()) + 1 if len(codes) else 0
     first = np.empty(n, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)

@@ -52,42 +52,71 @@ class BetaGeoFitter:
         self.penalizer_coef = penalizer_coef
 
     @staticmethod
-    def _loglik_and_grad(params, rows, w):
+    def _prepare(x: np.ndarray, t_x: np.ndarray, age: np.ndarray, w: np.ndarray) -> dict:
+        """Everything in the likelihood that does not depend on the parameters.
+
+        The likelihood of a customer is a mix of "dropped out after the last
+        purchase" and "still alive"; terms in the frequency only are summed by
+        distinct frequency, terms in the age only by distinct age (``W_T``,
+        ``WX_T``), so per customer only the mixing weight remains, and only for
+        customers with repeat purchases.
+        """
+        ix, ux = pd.factorize(x)
+        i_age, u_age = pd.factorize(age)
+        repeat = x > 0
+        i_rec, u_rec = pd.factorize(t_x[repeat])
+        return {
+            "ux": ux, "W_u": np.bincount(ix, weights=w, minlength=len(ux)),
+            "u_age": u_age, "W_T": np.bincount(i_age, weights=w, minlength=len(u_age)),
+            "WX_T": np.bincount(i_age, weights=w * x, minlength=len(u_age)),
+            "u_rec": u_rec, "total": float(w.sum()),
+            # customers with repeat purchases
+            "i_x1": ix[repeat], "i_age1": i_age[repeat], "i_rec1": i_rec, "x1": x[repeat], "w1": w[repeat],
+        }  # fmt: skip
+
+    @staticmethod
+    def _loglik_and_grad(params, data):
         """Weighted log-likelihood and gradient (natural parameters).
 
-        Special functions depend on the frequency only, so they are evaluated on
-        the distinct frequencies (``rows["ux"]``) and indexed (``rows["ix"]``);
-        per customer only logarithms remain.
+        With a3 = -(r+x) log(alpha+T) and a4 = log a - log(b+x-1) - (r+x) log(alpha+t_x),
+        a customer's log-likelihood is A(x) + r log alpha + a3 + softplus(a4 - a3)
+        (no softplus for x = 0); ``w4`` = sigmoid(a4 - a3) is the weight of the
+        "dropped out" branch in the gradient.
         """
         r, alpha, a, b = params
-        ux, ix, t_x, T = rows["ux"], rows["ix"], rows["t_x"], rows["T"]
-        x = ux[ix]
-        repeat_u = ux > 0
+        ux, W_u, W_T, WX_T, total = data["ux"], data["W_u"], data["W_T"], data["WX_T"], data["total"]
+        x1, w1, i_x1 = data["x1"], data["w1"], data["i_x1"]
         # per distinct frequency
-        a1_u = gammaln(r + ux) - gammaln(r)
-        a2_u = betaln(a, b + ux) - betaln(a, b)
-        log_bx_u = np.where(repeat_u, np.log(np.where(repeat_u, b + ux - 1, 1.0)), 0.0)
-        dig_rx_u = digamma(r + ux)
-        dig_bx_u = digamma(b + ux)
-        dig_abx_u = digamma(a + b + ux)
-        # per customer
-        log_ta = np.log(alpha + T)
-        log_tx = np.log(alpha + t_x)
-        a3 = -(r + x) * log_ta
-        a4 = np.where(x > 0, np.log(a) - log_bx_u[ix] - (r + x) * log_tx, -np.inf)
-        mix = np.logaddexp(a3, a4)
-        ll = a1_u[ix] + r * np.log(alpha) + a2_u[ix] + mix
-        w3 = np.exp(a3 - mix)
-        w4 = 1.0 - w3
-        w4[x == 0] = 0.0
+        repeat_u = ux > 0
+        b_x1_u = np.where(repeat_u, b + ux - 1, 1.0)
+        c_u = np.where(repeat_u, np.log(a) - np.log(b_x1_u), 0.0)
+        inv_bx_u = np.where(repeat_u, 1.0 / b_x1_u, 0.0)
+        dig_rx_u, dig_bx_u, dig_abx_u = digamma(r + ux), digamma(b + ux), digamma(a + b + ux)
+        a12_u = gammaln(r + ux) - gammaln(r) + betaln(a, b + ux) - betaln(a, b)
+        # per distinct age and recency
+        log_ta_u, inv_ta_u = np.log(alpha + data["u_age"]), 1.0 / (alpha + data["u_age"])
+        log_tx_u, inv_tx_u = np.log(alpha + data["u_rec"]), 1.0 / (alpha + data["u_rec"])
+        # per customer with repeat purchases
+        log_ta1 = log_ta_u[data["i_age1"]]
+        gap = log_ta1 - log_tx_u[data["i_rec1"]]  # log(alpha+T) - log(alpha+t_x) >= 0
+        r_x1 = x1 + r
+        z = c_u[i_x1] + r_x1 * gap
+        softplus = np.logaddexp(0.0, z)
+        w_w4 = w1 * np.exp(z - softplus)
+        inv_gap = inv_tx_u[data["i_rec1"]] - inv_ta_u[data["i_age1"]]
+
+        ll = float(np.dot(W_u, a12_u)) + total * r * np.log(alpha) - r * float(np.dot(W_T, log_ta_u)) \
+            - float(np.dot(WX_T, log_ta_u)) + float(np.dot(w1, softplus))
+        sum_w4 = float(w_w4.sum())
+        d_r = float(np.dot(W_u, dig_rx_u)) - total * (digamma(r) - np.log(alpha)) - float(np.dot(W_T, log_ta_u)) \
+            + float(np.dot(w_w4, gap))
+        d_alpha = total * r / alpha - r * float(np.dot(W_T, inv_ta_u)) - float(np.dot(WX_T, inv_ta_u)) \
+            - float(np.dot(w_w4 * r_x1, inv_gap))
         dig_ab = digamma(a + b)
-        inv_bx_u = np.where(repeat_u, 1.0 / np.where(repeat_u, b + ux - 1, 1.0), 0.0)
-        d_r = dig_rx_u[ix] - digamma(r) + np.log(alpha) - w3 * log_ta - w4 * log_tx
-        d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
-        d_a = dig_ab - dig_abx_u[ix] + w4 / a
-        d_b = dig_ab + dig_bx_u[ix] - digamma(b) - dig_abx_u[ix] - w4 * inv_bx_u[ix]
-        grad = np.array([np.dot(w, d) for d in (d_r, d_alpha, d_a, d_b)])
-        return float(np.dot(w, ll)), grad
+        d_a = total * dig_ab - float(np.dot(W_u, dig_abx_u)) + sum_w4 / a
+        d_b = total * (dig_ab - digamma(b)) + float(np.dot(W_u, dig_bx_u - dig_abx_u)) \
+            - float(np.dot(np.bincount(i_x1, weights=w_w4, minlength=len(ux)), inv_bx_u))
+        return ll, np.array([d_r, d_alpha, d_a, d_b])
 
     def fit(self, frequency, recency, T, weights=None, initial_params=None) -> "BetaGeoFitter":
         """Fit the four parameters by maximum likelihood.
@@ -122,12 +151,12 @@ class BetaGeoFitter:
         if not np.any(x > 0):
             raise ValueError("BG/NBD needs at least one customer with a repeat purchase")
         rows, w = collapse({"x": x, "t_x": t_x, "T": age}, weights)
-        rows["ix"], rows["ux"] = pd.factorize(rows["x"])
+        data = self._prepare(rows["x"], rows["t_x"], rows["T"], w)
         start = np.asarray(initial_params, dtype=float) if initial_params is not None else np.array(
             [1.0, max(float(np.average(rows["T"], weights=w)), 1e-3), 1.0, 1.0]
         )
         params, ll = maximise(
-            lambda p: self._loglik_and_grad(p, rows, w),
+            lambda p: self._loglik_and_grad(p, data),
             start, float(w.sum()), self.penalizer_coef, "BG/NBD",
         )  # fmt: skip
         self.params_ = pd.Series(params, index=["r", "alpha", "a", "b"])
@@ -158,7 +187,7 @@ class BetaGeoFitter:
         The hypergeometric part depends on (t, x, T) only; it is evaluated once
         per distinct combination, which many customers share.
         """
-        r, alpha, a, b = self._check_fitted()
+        self._check_fitted()
         t, x, t_x, age = np.broadcast_arrays(as_float_array(t), as_float_array(frequency), as_float_array(recency), as_float_array(T))
         shape = x.shape
         t, x, t_x, age = (v.ravel() for v in (t, x, t_x, age))
@@ -166,10 +195,20 @@ class BetaGeoFitter:
             codes, (ut, ux, ua) = factorize_rows(t, x, age)
         else:
             codes, ut, ux, ua = np.arange(x.size), t, x, age
-        z = ut / (alpha + ua + ut)
-        log_base = (r + ux) * (np.log(alpha + ua) - np.log(alpha + ua + ut))
-        part = (a + b + ux - 1) / (a - 1) * (1.0 - np.exp(log_base) * hyp2f1(r + ux, b + ux, a + b + ux - 1, z))
-        return (part[codes] * self.conditional_probability_alive(x, t_x, age)).reshape(shape)
+        return (self.purchases_if_alive(ut, ux, ua)[codes] * self.conditional_probability_alive(x, t_x, age)).reshape(shape)
+
+    def purchases_if_alive(self, t, frequency, T) -> np.ndarray:
+        """Expected purchases in the next ``t`` time units of a customer known to be alive.
+
+        The conditional expectation is this times P(alive); it depends on the
+        frequency and age only, not on recency, so callers that need it for
+        many horizons evaluate it on the distinct (frequency, T) pairs.
+        """
+        r, alpha, a, b = self._check_fitted()
+        t, x, age = np.broadcast_arrays(as_float_array(t), as_float_array(frequency), as_float_array(T))
+        z = t / (alpha + age + t)
+        log_base = (r + x) * (np.log(alpha + age) - np.log(alpha + age + t))
+        return (a + b + x - 1) / (a - 1) * (1.0 - np.exp(log_base) * hyp2f1(r + x, b + x, a + b + x - 1, z))
 
     def expected_number_of_purchases_up_to_time(self, t) -> np.ndarray:
         """Expected purchases of a new customer in its first ``t`` time units, E[X(t)]."""

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from custlab.clv._fit import as_float_array, collapse, maximise
+from custlab.clv._fit import as_float_array, maximise
 
 
 class GammaGammaFitter:
@@ -38,23 +38,49 @@ class GammaGammaFitter:
         self.penalizer_coef = penalizer_coef
 
     @staticmethod
-    def _loglik_and_grad(params, rows, w):
-        """Weighted log-likelihood and gradient; special functions on distinct frequencies only."""
+    def _prepare(x: np.ndarray, m: np.ndarray, w: np.ndarray) -> dict:
+        """The parameter-free parts of the likelihood, summed once.
+
+        Continuous spend makes identical rows rare, so rows are not collapsed;
+        terms in the frequency alone are summed by distinct frequency.
+        """
+        codes, ux = pd.factorize(x)
+        log_m = np.log(m)
+        return {
+            "ux": ux, "wu": np.bincount(codes, weights=w, minlength=len(ux)), "w": w, "wx": w * x, "xm": x * m,
+            "log_xm": log_m + np.log(x), "total": float(w.sum()), "sum_w_log_m": float(np.dot(w, log_m)),
+        }  # fmt: skip
+
+    @staticmethod
+    def _loglik_and_grad(params, data):
+        """Weighted log-likelihood and gradient.
+
+        Everything that does not depend on the parameters is summed once in
+        :meth:`_prepare`; special functions run on the distinct
+        frequencies only. Per customer one logarithm and one reciprocal of
+        x·m + gamma remain, so an evaluation is a few passes over the data.
+        """
         p, q, v = params
-        ux, ix, x, m, log_m, log_x = rows["ux"], rows["ix"], rows["x"], rows["m"], rows["log_m"], rows["log_x"]
+        ux, wu, w, wx, total = data["ux"], data["wu"], data["w"], data["wx"], data["total"]
         pux = p * ux
-        lg_u = gammaln(pux + q) - gammaln(pux)
         dg_sum_u = digamma(pux + q)
-        dg_px_u = digamma(pux)
-        px = p * x
-        xm_v = x * m + v
-        log_xm_v = np.log(xm_v)
-        ll = lg_u[ix] - gammaln(q) + q * np.log(v) + (px - 1) * log_m + px * log_x - (px + q) * log_xm_v
-        d_p = x * (dg_sum_u[ix] - dg_px_u[ix] + log_m + log_x - log_xm_v)
-        d_q = dg_sum_u[ix] - digamma(q) + np.log(v) - log_xm_v
-        d_v = q / v - (px + q) / xm_v
-        grad = np.array([np.dot(w, d_p), np.dot(w, d_q), np.dot(w, d_v)])
-        return float(np.dot(w, ll)), grad
+        spend_v = data["xm"] + v
+        log_spend_v = np.log(spend_v)
+        inv_spend_v = 1.0 / spend_v
+        # log(x·m) - log(x·m + gamma) row by row: summing the two parts apart
+        # would subtract two large sums and leave the optimiser a noisy objective.
+        wx_log_share = float(np.dot(wx, np.subtract(data["log_xm"], log_spend_v, out=spend_v)))
+        w_log = float(np.dot(w, log_spend_v))
+        w_inv, wx_inv = float(np.dot(w, inv_spend_v)), float(np.dot(wx, inv_spend_v))
+        ll = (
+            float(np.dot(wu, gammaln(pux + q) - gammaln(pux)))
+            - total * (gammaln(q) - q * np.log(v))
+            + p * wx_log_share - data["sum_w_log_m"] - q * w_log
+        )  # fmt: skip
+        d_p = float(np.dot(wu * ux, dg_sum_u - digamma(pux))) + wx_log_share
+        d_q = float(np.dot(wu, dg_sum_u)) - total * (digamma(q) - np.log(v)) - w_log
+        d_v = total * q / v - p * wx_inv - q * w_inv
+        return ll, np.array([d_p, d_q, d_v])
 
     def fit(self, frequency, monetary_value, weights=None, initial_params=None) -> "GammaGammaFitter":
         """Fit p, q and gamma by maximum likelihood.
@@ -78,18 +104,19 @@ class GammaGammaFitter:
             raise ValueError("GammaGammaFitter.fit needs at least one customer with repeat purchases")
         if np.any(x <= 0) or np.any(m <= 0):
             raise ValueError("Gamma-Gamma needs frequency > 0 and monetary_value > 0: drop one-time buyers and zero spend")
-        rows, w = collapse({"x": x, "m": m}, weights)
-        rows["ix"], rows["ux"] = pd.factorize(rows["x"])
-        rows["log_m"], rows["log_x"] = np.log(rows["m"]), np.log(rows["x"])
-        mean = float(np.average(rows["m"], weights=w))
+        w = np.ones_like(x) if weights is None else as_float_array(weights)
+        if w.shape != x.shape or np.any(w < 0):
+            raise ValueError("weights must be one non-negative number per customer")
+        data = self._prepare(x, m, w)
+        mean = float(np.average(m, weights=w))
         start = np.asarray(initial_params, dtype=float) if initial_params is not None else np.array([1.0, 1.0, mean])
         params, ll = maximise(
-            lambda prm: self._loglik_and_grad(prm, rows, w),
-            start, float(w.sum()), self.penalizer_coef, "Gamma-Gamma",
+            lambda prm: self._loglik_and_grad(prm, data),
+            start, data["total"], self.penalizer_coef, "Gamma-Gamma",
         )  # fmt: skip
         self.params_ = pd.Series(params, index=["p", "q", "v"])
         self.log_likelihood_ = ll
-        self.n_customers_ = float(w.sum())
+        self.n_customers_ = data["total"]
         return self
 
     def conditional_expected_average_profit(self, frequency, monetary_value) -> np.ndarray:

@@ -15,7 +15,9 @@ columns): one hash aggregation per step instead of pandas group-bys.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: SQL of the period number of a DATE ``d`` for each supported ``freq``.
 _PERIOD = {
@@ -24,13 +26,38 @@ _PERIOD = {
     "M": "(year(d) * 12 + month(d) - 1)",
 }
 
-_SUMMARY_SQL = """
-WITH periods AS (
-    SELECT customer, period, sum(value) AS value
-    FROM (SELECT customer, {period} AS period, value FROM (SELECT customer, CAST(ts AS DATE) AS d, value FROM src
-                                                           WHERE ts <= $end))
-    GROUP BY ALL
-),
+# Purchases are merged per customer and day first (the one pass over the raw
+# rows, grouping on the day as stored); coarser periods merge those days again.
+_DAYS_SQL = "SELECT customer, CAST(ts AS DATE) AS d, sum(value) AS value FROM src WHERE ts <= $end GROUP BY ALL"
+_PERIODS_SQL = {
+    "D": "SELECT customer, {period} AS period, value FROM days",
+    "W": "SELECT customer, {period} AS period, sum(value) AS value FROM days GROUP BY ALL",
+    "M": "SELECT customer, {period} AS period, sum(value) AS value FROM days GROUP BY ALL",
+}
+
+_OUTPUT_SQL = """
+SELECT customer AS customer_id,
+       CAST(n - 1 AS DOUBLE) AS frequency,
+       (last_period - first_period) / $multiplier AS recency,
+       ($cal - first_period) / $multiplier AS "T",
+       CASE WHEN n > 1 THEN (total - first_value) / (n - 1) ELSE 0.0 END AS monetary_value{holdout_columns}
+FROM per_customer
+WHERE n > 0
+ORDER BY customer
+"""
+
+_WHOLE_SQL = """
+WITH days AS ({days}), periods AS ({periods}),
+per_customer AS (
+    SELECT customer, min(period) AS first_period, max(period) AS last_period, count(*) AS n,
+           sum(value) AS total, arg_min(value, period) AS first_value
+    FROM periods
+    GROUP BY customer
+)
+""" + _OUTPUT_SQL.format(holdout_columns="")
+
+_SPLIT_SQL = """
+WITH days AS ({days}), periods AS ({periods}),
 per_customer AS (
     SELECT customer,
            min(period) FILTER (WHERE period <= $cal) AS first_period,
@@ -43,17 +70,11 @@ per_customer AS (
     FROM periods
     GROUP BY customer
 )
-SELECT customer AS customer_id,
-       CAST(n - 1 AS DOUBLE) AS frequency,
-       (last_period - first_period) / $multiplier AS recency,
-       ($cal - first_period) / $multiplier AS "T",
-       CASE WHEN n > 1 THEN (total - first_value) / (n - 1) ELSE 0.0 END AS monetary_value,
+""" + _OUTPUT_SQL.format(
+    holdout_columns=""",
        CAST(n_holdout AS DOUBLE) AS frequency_holdout,
-       coalesce(holdout_value, 0.0) AS monetary_value_holdout
-FROM per_customer
-WHERE n > 0
-ORDER BY customer
-"""
+       coalesce(holdout_value, 0.0) AS monetary_value_holdout"""
+)
 
 
 def _period_of(day: pd.Timestamp, freq: str) -> int:
@@ -115,20 +136,21 @@ def rfm_summary(
         if cal_end >= end:
             raise ValueError("calibration_end must be before observation_end")
         cal_period = _period_of(cal_end, freq)
-    src = pd.DataFrame(
+    # An Arrow table hands DuckDB the columns without a copy (pandas' Arrow-backed
+    # strings stay Arrow; a numpy object column would be converted row by row).
+    src = pa.table(
         {
-            "customer": transactions[customer_col].to_numpy(),
-            "ts": dates.to_numpy(),
-            "value": transactions[value_col].to_numpy(dtype=float) if value_col else 0.0,
+            "customer": pa.array(transactions[customer_col]),
+            "ts": pa.array(dates),
+            "value": pa.array(transactions[value_col] if value_col else np.zeros(len(dates)), type=pa.float64()),
         }
     )
+    template = _WHOLE_SQL if calibration_end is None else _SPLIT_SQL
+    sql = template.format(days=_DAYS_SQL, periods=_PERIODS_SQL[freq].format(period=_PERIOD[freq]))
     con = duckdb.connect()
     try:
         con.register("src", src)
-        out = con.execute(
-            _SUMMARY_SQL.format(period=_PERIOD[freq]),
-            {"end": end.to_pydatetime(), "cal": cal_period, "multiplier": float(freq_multiplier)},
-        ).df()
+        out = con.execute(sql, {"end": end.to_pydatetime(), "cal": cal_period, "multiplier": float(freq_multiplier)}).df()
     finally:
         con.close()
     out = out.set_index("customer_id")

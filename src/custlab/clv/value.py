@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custlab.clv._fit import as_float_array, factorize_rows
+
 
 def monthly_rate(discount_rate: float, unit: str = "annual") -> float:
     """A discount rate per month, from an ``annual`` or ``monthly`` rate."""
@@ -73,14 +75,19 @@ def customer_lifetime_value(
     if horizon_months < 1:
         raise ValueError("horizon_months must be at least 1")
     rate = monthly_rate(discount_rate, discount_unit)
-    x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
-    value = np.zeros_like(x)
-    previous = np.zeros_like(x)
+    x, t_x, age = (as_float_array(v) for v in (frequency, recency, T))
+    # Expected purchases = P(alive) x purchases-if-alive, and the second depends
+    # on (x, T) only: discount it month by month on the distinct pairs, then
+    # spread back to customers once.
+    codes, (unique_x, unique_age) = factorize_rows(x, age)
+    discounted = np.zeros_like(unique_x)
+    previous = np.zeros_like(unique_x)
     for month in range(1, horizon_months + 1):
-        cumulative = bgf.conditional_expected_number_of_purchases_up_to_time(month * time_units_per_month, x, t_x, age)
-        value += (cumulative - previous) / (1.0 + rate) ** month
+        cumulative = bgf.purchases_if_alive(month * time_units_per_month, unique_x, unique_age)
+        discounted += (cumulative - previous) / (1.0 + rate) ** month
         previous = cumulative
-    return margin * np.asarray(spend, dtype=float) * value
+    alive = bgf.conditional_probability_alive(x, t_x, age)
+    return margin * as_float_array(spend) * alive * discounted[codes]
 
 
 def clv_multiple(retention: float, discount_rate: float) -> float:
