@@ -24,20 +24,20 @@ _INPUT_VIEWS = {
     "tx": (
         "transactions",
         {
-            "customer_id": ("VARCHAR", None),
+            "customer_id": ("STRING", None),
             "date": ("DATE", None),
             "revenue": ("DOUBLE", None),
-            "order_id": ("VARCHAR", "NULL"),
+            "order_id": ("STRING", "NULL"),
             "cost": ("DOUBLE", "NULL"),
             "discount": ("DOUBLE", "0.0"),
             "channel_fee": ("DOUBLE", "0.0"),
         },
     ),
-    "service": ("service", {"customer_id": ("VARCHAR", None), "date": ("DATE", None), "cost": ("DOUBLE", None)}),
+    "service": ("service", {"customer_id": ("STRING", None), "date": ("DATE", None), "cost": ("DOUBLE", None)}),
     "receivables": (
         "receivables",
         {
-            "customer_id": ("VARCHAR", None),
+            "customer_id": ("STRING", None),
             "amount": ("DOUBLE", None),
             "issued": ("DATE", None),
             "due": ("DATE", None),
@@ -61,6 +61,29 @@ def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
+def canonical_select(view: str, have: set[str]) -> str:
+    """The SELECT that turns a loaded table into the canonical input view ``<view>_in``.
+
+    Columns the table has are cast to their canonical type; the others get
+    their stand-in (NULL or 0), and a table that is not there becomes an empty
+    selection. The text is plain SQL that DuckDB and Spark read alike (Spark
+    runs it in :func:`custlab.spark.customer_month_on_spark`).
+    """
+    table, columns = _INPUT_VIEWS[view]
+    parts = []
+    for column, (sql_type, stand_in) in columns.items():
+        value = column if column in have else (stand_in or "NULL")
+        parts.append(f"CAST({value} AS {sql_type}) AS {column}")
+    source = table if have else f"(SELECT 1 AS one) AS {table} WHERE false"
+    return f"SELECT {', '.join(parts)} FROM {source}"
+
+
+def calendar_months(first_month: date, last_month: date) -> pd.DataFrame:
+    """One row per month from ``first_month`` to ``last_month``: ``month`` (first day) and ``month_end`` (last day)."""
+    starts = pd.period_range(first_month, last_month, freq="M")
+    return pd.DataFrame({"month": starts.start_time.date, "month_end": starts.end_time.date})
+
+
 def prepare_inputs(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> dict[str, bool]:
     """Create the canonical input views ``tx_in``, ``service_in`` and ``receivables_in``.
 
@@ -77,19 +100,12 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> d
         ``has_receivables``.
     """
     present = {}
-    for view, (table, columns) in _INPUT_VIEWS.items():
+    for view, (table, _) in _INPUT_VIEWS.items():
         have = _table_columns(con, table)
-        parts = []
-        for column, (sql_type, stand_in) in columns.items():
-            if column in have:
-                parts.append(f'CAST("{column}" AS {sql_type}) AS "{column}"')
-            else:
-                parts.append(f'CAST({stand_in or "NULL"} AS {sql_type}) AS "{column}"')
-        source = table if have else "(SELECT 1) AS empty WHERE false"
         scope = ""
         if kind and have:
             scope = f" WHERE customer_id IN (SELECT customer_id FROM customers WHERE kind = {io._sql_string(kind)})"
-        io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW {view}_in AS SELECT {', '.join(parts)} FROM {source}{scope}")
+        io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW {view}_in AS {canonical_select(view, have)}{scope}")
         present[table] = bool(have)
     return {
         "has_cost": "cost" in _table_columns(con, "transactions"),
@@ -106,6 +122,21 @@ def data_months(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
     return first, last
 
 
+def customer_month_parameters(first_month: date, last_month: date, settings: Settings) -> dict[str, object]:
+    """The parameters of ``sql/customer_month.sql``: the months, the cost of capital and the ECL rates."""
+    rates = settings.ecl_rates
+    return {
+        "first_month": first_month,
+        "last_month": last_month,
+        "cost_of_capital": settings.cost_of_capital,
+        "ecl_current": rates["current"],
+        "ecl_1_30": rates["1-30"],
+        "ecl_31_60": rates["31-60"],
+        "ecl_61_90": rates["61-90"],
+        "ecl_over_90": rates["over 90"],
+    }
+
+
 def build_customer_month(
     con: duckdb.DuckDBPyConnection, first_month: date, last_month: date, settings: Settings
 ) -> None:
@@ -120,17 +151,9 @@ def build_customer_month(
     settings : Settings
         Supplies the cost of capital and the expected-credit-loss rates.
     """
-    rates = settings.ecl_rates
-    parameters = {
-        "first_month": first_month,
-        "last_month": last_month,
-        "cost_of_capital": settings.cost_of_capital,
-        "ecl_current": rates["current"],
-        "ecl_1_30": rates["1-30"],
-        "ecl_31_60": rates["31-60"],
-        "ecl_61_90": rates["61-90"],
-        "ecl_over_90": rates["over 90"],
-    }
+    parameters = customer_month_parameters(first_month, last_month, settings)
+    io.run_sql(con, "CREATE OR REPLACE TEMP TABLE calendar (month DATE, month_end DATE)")
+    con.executemany("INSERT INTO calendar VALUES (?, ?)", calendar_months(first_month, last_month).values.tolist())
     io.run_sql(con, f"CREATE OR REPLACE TABLE customer_month AS {read_sql('customer_month')}", parameters)
 
 
@@ -143,25 +166,16 @@ def customer_window(
     False), so that later analyses can see who lapsed. ``trend_months`` sets
     the two half-periods the growth figures compare.
     """
-    frame = con.execute(
-        read_sql("customer_window"),
-        {"window_start": window_start, "last_month": last_month, "trend_months": trend_months},
-    ).df()
-    return attach_customers(con, frame)
-
-
-def attach_customers(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the customers table's descriptive columns (kind, region, name...)."""
     have = _table_columns(con, "customers")
     wanted = [c for c in TABLES["customers"].optional if c in have]
-    if not wanted:
+    sql = read_sql("customer_window")
+    if wanted:  # the customers' descriptive columns (kind, region, name...), joined in SQL
+        attributes = ", ".join(f"c.{c}" for c in wanted)
+        sql = f"SELECT w.*, {attributes} FROM ({sql}\n) AS w LEFT JOIN customers AS c USING (customer_id) ORDER BY w.customer_id"
+    frame = con.execute(sql, {"window_start": window_start, "last_month": last_month, "trend_months": trend_months}).df()
+    if "kind" not in frame:
         frame["kind"] = pd.NA
-        return frame
-    attributes = con.execute(f"SELECT customer_id, {', '.join(wanted)} FROM customers").df()
-    merged = frame.merge(attributes, on="customer_id", how="left", validate="one_to_one")
-    if "kind" not in merged:
-        merged["kind"] = pd.NA
-    return merged
+    return frame
 
 
 def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame:

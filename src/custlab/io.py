@@ -56,6 +56,8 @@ def connect() -> duckdb.DuckDBPyConnection:
     # Sums of money are exact (DECIMAL) so that parallel aggregation cannot change
     # the last bits of a total between two runs on the same data.
     run_sql(con, "CREATE MACRO msum(x) AS CAST(sum(CAST(x AS DECIMAL(38, 10))) AS DOUBLE)")
+    # Days from a to b; spelled differently on every engine (see custlab.dialects).
+    run_sql(con, "CREATE MACRO days_between(a, b) AS date_diff('day', a, b)")
     return con
 
 

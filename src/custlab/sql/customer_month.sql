@@ -1,20 +1,17 @@
 -- customer_month: one row per customer and calendar month, the facts every
 -- analysis starts from. Reads the canonical input views tx_in, service_in, receivables_in
--- (absent inputs are empty views) and the calendar. Orders count distinct
+-- (absent inputs are empty views) and the view calendar (month, month_end: one
+-- row per month, see aggregate.calendar_months). Orders count distinct
 -- orders with positive revenue: a return or credit note is not an order;
 -- gross_sales is revenue before returns. Flows (revenue, costs,
 -- carrying cost) are summed over the month; stocks (open and overdue
 -- receivables, expected-credit-loss allowance) are taken at the month end.
 -- Parameters: $first_month, $last_month (DATE, first days of months),
 -- $cost_of_capital, $ecl_current, $ecl_1_30, $ecl_31_60, $ecl_61_90, $ecl_over_90.
-WITH calendar AS (
-    SELECT CAST(m AS DATE) AS month,
-           CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS month_end
-    FROM range(CAST($first_month AS TIMESTAMP),
-               CAST($last_month AS TIMESTAMP) + INTERVAL 1 MONTH,
-               INTERVAL 1 MONTH) AS t(m)
-),
-sales AS (
+-- This is the step that reads every raw row, so it also runs on Spark
+-- (custlab.spark): it keeps to SQL both engines read alike plus custlab's
+-- macros (msum, days_between; see custlab.dialects).
+WITH sales AS (
     SELECT customer_id,
            CAST(date_trunc('month', date) AS DATE) AS month,
            msum(revenue) AS revenue,
@@ -22,7 +19,7 @@ sales AS (
            msum(cost) AS cogs,
            msum(discount) AS discount,
            msum(channel_fee) AS channel_fee,
-           count(DISTINCT coalesce(order_id, CAST(date AS VARCHAR))) FILTER (WHERE revenue > 0) AS orders,
+           count(DISTINCT coalesce(order_id, CAST(date AS STRING))) FILTER (WHERE revenue > 0) AS orders,
            count(*) AS lines
     FROM tx_in
     WHERE date >= $first_month AND date < CAST($last_month AS DATE) + INTERVAL 1 MONTH
@@ -42,11 +39,10 @@ invoice_month AS (
            c.month,
            r.amount,
            -- days the invoice is open inside the month: [issued, paid) within [month, month_end]
-           greatest(0, date_diff('day',
-                                 greatest(r.issued, c.month),
-                                 least(coalesce(r.paid, c.month_end + 1), c.month_end + 1))) AS open_days,
+           greatest(0, days_between(greatest(r.issued, c.month),
+                                    least(coalesce(r.paid, c.month_end + 1), c.month_end + 1))) AS open_days,
            (r.paid IS NULL OR r.paid > c.month_end) AS open_at_end,
-           date_diff('day', r.due, c.month_end) AS days_past_due
+           days_between(r.due, c.month_end) AS days_past_due
     FROM receivables_in AS r
     JOIN calendar AS c
       ON r.issued <= c.month_end AND coalesce(r.paid, DATE '9999-12-31') > c.month
