@@ -61,6 +61,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _is_typed(source_type: str | None) -> bool:
+    """True for a source column the file already types (a number or date in
+    Parquet, xlsx or a sniffed csv), where a value cannot be blank text and a
+    number cannot fail to parse: those checks, which cast every value to text,
+    are skipped."""
+    return source_type is not None and not source_type.upper().startswith(("VARCHAR", "STRING", "TEXT", "BLOB", "JSON"))
+
+
 def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     """Canonical column -> (SQL expression of the raw value, source type or None)."""
     resolved: dict[str, tuple[str, str | None]] = {}
@@ -115,12 +123,21 @@ def _typed_expression(kind: str, raw: str, source_type: str | None, source: Sour
             return f"CAST(coalesce({tries}) AS DATE)"
         return f"coalesce(TRY_CAST({raw} AS DATE), TRY_CAST(TRY_CAST({raw} AS TIMESTAMP) AS DATE))"
     if kind == ID:
-        return rf"regexp_replace(txt({raw}), '^(-?\d+)\.0+$', '\1')"
+        # "123.0" (a number exported through a spreadsheet) is the id "123"; the
+        # regular expression runs only on ids with a dot.
+        return rf"CASE WHEN contains(txt({raw}), '.') THEN regexp_replace(txt({raw}), '^(-?\d+)\.0+$', '\1') ELSE txt({raw}) END"
     return f"txt({raw})"
 
 
-def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config: Config) -> list[tuple[str, str, str]]:
-    """Ordered (column, SQL condition that rejects the row, SQL reason) triples."""
+def _checks(
+    table: str, spec: TableSpec, source_types: dict[str, str | None], as_of: date, config: Config
+) -> list[tuple[str, str, str]]:
+    """Ordered (column, SQL condition that rejects the row, SQL reason) triples.
+
+    ``source_types`` maps each present canonical column to its type in the file
+    (None for derived columns).
+    """
+    present = set(source_types)
     checks: list[tuple[str, str, str]] = []
 
     def shown(column: str) -> str:
@@ -131,7 +148,8 @@ def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config:
             continue
         value, raw = _quote(column), _quote(column + "__raw")
         required = column in spec.required
-        blank = f"txt({raw}) IS NULL"
+        typed = _is_typed(source_types[column])
+        blank = f"{raw} IS NULL" if typed else f"txt({raw}) IS NULL"
         derived = config.sources[table].derive.get(column)
         if derived is not None:
             checks.append((column, f"{value} IS NULL", io._sql_string(f"could not derive {column} = {derived} (an input is blank or not a number)")))
@@ -143,7 +161,8 @@ def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config:
         if kind == DATE:
             fmt = config.sources[table].date_format or "YYYY-MM-DD"
             fmt = fmt if isinstance(fmt, str) else " or ".join(fmt)
-            checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'unparseable date ' || {shown(column)} || ' (expected {fmt})'"))
+            if not typed or not source_types[column].upper().startswith(("DATE", "TIMESTAMP")):
+                checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'unparseable date ' || {shown(column)} || ' (expected {fmt})'"))
             if column not in spec.may_be_future:
                 checks.append((column, f"{value} > DATE '{as_of.isoformat()}'", f"'date in the future (after {as_of.isoformat()})'"))
         elif kind == NUMBER:
@@ -151,7 +170,8 @@ def _checks(table: str, spec: TableSpec, present: set[str], as_of: date, config:
                 pass
             elif not required:
                 checks.append((column, blank, f"'missing number (a blank {column} would silently count as zero)'"))
-            checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'not a number ' || {shown(column)}"))
+            if not (typed and source_types[column].upper().startswith(_NUMERIC_TYPES)):
+                checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'not a number ' || {shown(column)}"))
             checks.append((column, f"NOT isfinite({value})", f"'not a finite number ' || {shown(column)}"))
             if column in spec.nonnegative:
                 checks.append((column, f"{value} < 0", f"'negative value ' || {shown(column)} || ' not allowed'"))
@@ -207,28 +227,41 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             duplicate_key = [c for c in resolved]
         if duplicate_key:
             key = ", ".join(_quote(c) for c in duplicate_key)
-            io.run_sql(con, 
-                f"CREATE OR REPLACE TEMP VIEW typed_{table}_dedup AS SELECT *, CASE WHEN "
-                f"row_number() OVER (PARTITION BY {key} ORDER BY _row) > 1 THEN "
-                f"min(_row) OVER (PARTITION BY {key}) END AS _dup_of FROM typed_{table}"
+            # Exact duplicates are rare: a hash of the key finds the candidate
+            # rows in one cheap aggregation, and only those are compared column
+            # by column (a window over every row and column cost more than the
+            # whole aggregate step).
+            io.run_sql(con,
+                f"CREATE OR REPLACE TEMP TABLE dup_{table} AS "
+                f"WITH hashed AS (SELECT _row, hash({key}) AS _key_hash FROM typed_{table}), "
+                f"repeated AS (SELECT _key_hash FROM hashed GROUP BY _key_hash HAVING count(*) > 1), "
+                f"candidates AS (SELECT t.* FROM typed_{table} AS t SEMI JOIN "
+                f"(SELECT _row FROM hashed SEMI JOIN repeated USING (_key_hash)) AS c USING (_row)) "
+                f"SELECT _row, CASE WHEN row_number() OVER (PARTITION BY {key} ORDER BY _row) > 1 "
+                f"THEN min(_row) OVER (PARTITION BY {key}) END AS _dup_of FROM candidates"
+            )
+            io.run_sql(con,
+                f"CREATE OR REPLACE TEMP VIEW typed_{table}_dedup AS "
+                f"SELECT t.*, d._dup_of FROM typed_{table} AS t LEFT JOIN dup_{table} AS d USING (_row)"
             )
             typed_view = f"typed_{table}_dedup"
         else:
             typed_view = f"typed_{table}"
-        checks = _checks(table, spec, set(resolved), as_of, config)
+        checks = _checks(table, spec, {column: source_type for column, (_, source_type) in resolved.items()}, as_of, config)
         column_case = " ".join(f"WHEN {cond} THEN '{col}'" for col, cond, _ in checks)
         reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in checks)
-        io.run_sql(con, 
-            f"CREATE OR REPLACE TEMP VIEW checked_{table} AS SELECT *, "
+        # The checks run once, into a table both the clean rows and the quarantine come from.
+        io.run_sql(con,
+            f"CREATE OR REPLACE TEMP TABLE checked_{table} AS SELECT *, "
             f"CASE {column_case} END AS _problem_column, CASE {reason_case} END AS _problem "
             f"FROM {typed_view}"
         )
         columns = ", ".join(_quote(c) for c in resolved)
-        io.run_sql(con, 
+        io.run_sql(con,
             f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM checked_{table} "
             "WHERE _problem_column IS NULL ORDER BY _row"
         )
-        io.run_sql(con, 
+        io.run_sql(con,
             "INSERT INTO quarantine SELECT "
             f"'{table}', {io._sql_string(str(source.path))}, _row, _problem_column, "
             "CASE _problem_column " + " ".join(
@@ -237,6 +270,7 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             f"FROM checked_{table} WHERE _problem_column IS NOT NULL ORDER BY _row"
         )
         rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
+        io.run_sql(con, f"DROP TABLE checked_{table}")
         accepted = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchall()[0][0]
     except duckdb.Error as exc:
