@@ -19,6 +19,7 @@ from custlab.risk import (
     expected_credit_loss,
     hhi,
     margin_trends,
+    risk_reasons,
     top_n_share,
 )
 from tests.conftest import write
@@ -114,3 +115,26 @@ def test_account_pages_escape_names_and_use_safe_file_names():
     page = render_account_page(customer, months, pd.DataFrame({"period": ["2026-03"], "tier": ["key"]}), "Co", "March 2026", "EUR")
     assert "Smith &amp; Sons &lt;Ltd&gt;" in page and "<script>" not in page
     assert page.count("<rect") == 6  # January, an empty February, March: two bars each
+
+
+def test_risk_reasons_in_words_for_every_flag_and_none_for_the_unflagged():
+    customers = pd.DataFrame({
+        "dependence_risk": [True, False, False, False],
+        "revenue_share": [0.12, 0.01, 0.0, 0.0],
+        "big_debtor": [True, False, False, False],
+        "overdue_receivables": [12_500.0, 0.0, 0.0, 0.0],
+        "ar_over_90": [4_000.0, 0.0, 0.0, 0.0],
+        "margin_reason": ["", "cost to serve +60%", None, ""],
+        "territory_breach": [False, True, False, False],
+        "outside_territory_share": [0.0, 0.35, 0.0, 0.0],
+        "lean_big": [False, False, True, False],
+        "lean_big_reason": [None, None, "discounts 19% of revenue", None],
+    }, index=[10, 11, 12, 13])  # fmt: skip
+    texts = risk_reasons(customers)
+    assert texts.tolist() == [
+        "12% of company revenue; overdue 12,500 (4,000 over 90 days)",
+        "cost to serve +60%; 35% of purchases outside its territory",
+        "lean: discounts 19% of revenue",
+        "",
+    ]
+    assert texts.index.tolist() == [10, 11, 12, 13]

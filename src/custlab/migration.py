@@ -78,8 +78,11 @@ def movers(previous: pd.DataFrame, current: pd.DataFrame, states: pd.DataFrame, 
         direction=np.where(moved["tier"].map(RANK) < moved["previous_tier"].map(RANK), "up", "down"),
         value_change=(now.loc[ids, "value"].to_numpy() - before.loc[ids, "value"].to_numpy()),
     )
+    up = table[table["direction"] == "up"].nlargest(limit, "value_change")
+    down = table[table["direction"] == "down"].nsmallest(limit, "value_change")
+    shown = pd.concat([up, down], ignore_index=True)
     reasons = []
-    for cid in ids:
+    for cid in shown["customer_id"]:  # words only for the customers shown
         b, n = before.loc[cid], now.loc[cid]
         parts = [f"profit {_change(n['profit'], b['profit'])}", f"orders {_change(n['orders'], b['orders'])}"]
         overdue = n.get("overdue_receivables", 0) - b.get("overdue_receivables", 0)
@@ -88,12 +91,8 @@ def movers(previous: pd.DataFrame, current: pd.DataFrame, states: pd.DataFrame, 
         if n.get("tier_reason"):
             parts.append(str(n["tier_reason"]))
         reasons.append("; ".join(parts))
-    table["reason"] = reasons
-    up = table[table["direction"] == "up"].nlargest(limit, "value_change")
-    down = table[table["direction"] == "down"].nsmallest(limit, "value_change")
-    return pd.concat([up, down], ignore_index=True)[
-        ["customer_id", "previous_tier", "tier", "direction", "value_change", "reason"]
-    ]
+    shown["reason"] = reasons
+    return shown[["customer_id", "previous_tier", "tier", "direction", "value_change", "reason"]]
 
 
 def tier_summary(customers: pd.DataFrame, policies: dict[str, str] | None = None) -> pd.DataFrame:

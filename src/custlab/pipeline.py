@@ -273,7 +273,7 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
         territory_breach_count=int(customers["territory_breach"].sum()),
     )
     account_tiers = pd.concat(
-        [f.customers.loc[f.customers["customer_id"].isin(account_months["customer_id"]), ["customer_id", "tier"]].assign(period=p.label)
+        [f.customers.loc[f.customers["customer_id"].isin(account_ids.unique()), ["customer_id", "tier"]].assign(period=p.label)
          for p, f in [(report_period, current), *earlier]],
         ignore_index=True,
     )

@@ -185,17 +185,31 @@ def risk_reasons(customers: pd.DataFrame) -> pd.Series:
             flagged |= customers[column].fillna(False).astype(bool)
     if "margin_reason" in customers:
         flagged |= customers["margin_reason"].fillna("").ne("")
-    for index, row in customers[flagged].to_dict(orient="index").items():
-        parts = []
-        if row.get("dependence_risk"):
-            parts.append(f"{row['revenue_share']:.0%} of company revenue")
-        if row.get("big_debtor"):
-            parts.append(f"overdue {row['overdue_receivables']:,.0f} ({row['ar_over_90']:,.0f} over 90 days)")
-        if row.get("margin_reason"):
-            parts.append(row["margin_reason"])
-        if row.get("territory_breach"):
-            parts.append(f"{row['outside_territory_share']:.0%} of purchases outside its territory")
-        if row.get("lean_big"):
-            parts.append("lean: " + str(row.get("lean_big_reason", "")))
-        texts[index] = "; ".join(parts)
+    rows = customers.loc[flagged]
+
+    def on(column: str) -> np.ndarray:
+        if column not in rows:
+            return np.zeros(len(rows), dtype=bool)
+        values = rows[column]
+        return (values.fillna("").ne("") if values.dtype == object or column.endswith("_reason") else values.fillna(False).astype(bool)).to_numpy()
+
+    def phrase(column: str, make, *inputs: str) -> np.ndarray:
+        """The words for one flag on the flagged rows ("" where the flag is off)."""
+        out = np.full(len(rows), "", dtype=object)
+        mask = on(column)
+        values = [rows[c].to_numpy()[mask] if c in rows else np.full(mask.sum(), None) for c in inputs]
+        out[mask] = [make(*row) for row in zip(*values)]
+        return out
+
+    parts = [
+        phrase("dependence_risk", lambda share: f"{share:.0%} of company revenue", "revenue_share"),
+        phrase("big_debtor", lambda overdue, old: f"overdue {overdue:,.0f} ({old:,.0f} over 90 days)", "overdue_receivables", "ar_over_90"),
+        phrase("margin_reason", str, "margin_reason"),
+        phrase("territory_breach", lambda share: f"{share:.0%} of purchases outside its territory", "outside_territory_share"),
+        phrase("lean_big", lambda reason: "lean: " + ("" if pd.isna(reason) else str(reason)), "lean_big_reason"),
+    ]
+    joined = np.full(len(rows), "", dtype=object)
+    for part in parts:
+        joined = np.where((joined != "") & (part != ""), joined + "; " + part, joined + part)
+    texts.loc[flagged] = joined
     return texts
