@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from custlab import io
 from custlab.config import load_config
 from custlab.export import external_references
 
@@ -22,6 +23,7 @@ def test_publishes_the_report_files(published):
     assert run["status"] == "published" and run["period"] == PERIOD
     assert {"analyse", "notebook", "export"} <= set(run["timings_seconds"])
     assert run["versions"]["custlab"] and run["data"]["transactions"]["bytes"] > 0
+    assert run["tables"] == {"customers": "customers.csv", "quality": "quality.csv", "quarantine": "quarantine.csv"}
     executed = folder.parent / "_runs" / PERIOD / run["run_id"] / "customer_report.ipynb"
     notebook = nbformat.read(executed, as_version=4)
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
@@ -100,3 +102,11 @@ def test_html_has_no_code_and_needs_no_internet(published):
     assert 'class="custlab-toc"' in page and 'href="#Data-quality"' in page and 'id="Data-quality"' in page
     assert "data:image/png;base64" in page  # the waterfall chart is inlined
     assert len(page.encode()) < 5_000_000
+
+
+def test_tables_too_long_for_csv_are_published_as_parquet(tmp_path):
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "profit": [1.0, 2.0, 3.0]})
+    assert io.write_table(frame, tmp_path, "customers", max_csv_rows=3).name == "customers.csv"
+    written = io.write_table(frame, tmp_path, "customers", max_csv_rows=2)
+    assert written.name == "customers.parquet"
+    assert pd.read_parquet(written).equals(frame)

@@ -260,7 +260,7 @@ tables.notes_html(result.notes)
 # %% [markdown]
 # ## Data quality
 #
-# Every row read is either accepted or set aside in quarantine with a reason; nothing is dropped silently. Rows read = accepted + quarantined, for every table. The quarantined rows, with file, row number, column and reason, are published beside this report as `quarantine.csv`.
+# Every row read is either accepted or set aside in quarantine with a reason; nothing is dropped silently. Rows read = accepted + quarantined, for every table. The quarantined rows, with file, row number, column and reason, are published beside this report as `quarantine.csv` (as `quarantine.parquet` when there are more than `max_csv_rows`, by default a million).
 
 # %%
 tables.style_quality(result.quality)

@@ -128,6 +128,9 @@ class Settings:
     satisfied_min : float or None
         Lowest score that counts as "satisfied"; None means the top quarter of
         the scale (4 and 5 on 1-5, 8 to 10 on 0-10).
+    max_csv_rows : int
+        A published table with more rows is written as Parquet instead of csv
+        (default 1,000,000: about what a spreadsheet opens, 1,048,576 rows).
     """
 
     window_months: int = 12
@@ -139,6 +142,7 @@ class Settings:
     clv_horizon_months: int = 36
     lapse_months: int = 6
     satisfied_min: float | None = None
+    max_csv_rows: int = 1_000_000
 
     @property
     def satisfied_threshold(self) -> float:
@@ -357,7 +361,11 @@ def _parse_settings(raw: dict, file: Path) -> Settings:
         satisfied = float(_typed(satisfied, (int, float), "settings.satisfied_min", file))
         if not float(scale[0]) <= satisfied <= float(scale[1]):
             raise ConfigError(f"key 'settings.satisfied_min' must lie on the satisfaction scale {scale}", file=str(file))
+    max_csv_rows = _typed(raw.get("max_csv_rows", defaults.max_csv_rows), int, "settings.max_csv_rows", file)
+    if max_csv_rows < 0:
+        raise ConfigError(f"key 'settings.max_csv_rows' must be >= 0, got {max_csv_rows}", file=str(file))
     return Settings(
+        max_csv_rows=max_csv_rows,
         discount_rate=_rate(raw.get("discount_rate", defaults.discount_rate), "settings.discount_rate", file),
         clv_horizon_months=horizon,
         lapse_months=lapse,

@@ -202,6 +202,15 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False)
 
 
+def write_table(frame: pd.DataFrame, folder: Path, name: str, max_csv_rows: int) -> Path:
+    """Write a published table as ``<name>.csv``, or ``<name>.parquet`` when it has
+    more than ``max_csv_rows`` rows (a csv that size opens nowhere useful and
+    takes minutes to write). Returns the path written."""
+    path = Path(folder) / f"{name}.{'parquet' if len(frame) > max_csv_rows else 'csv'}"
+    write_frame(frame, path)
+    return path
+
+
 def read_frame(path: Path) -> pd.DataFrame:
     """Read a frame written by :func:`write_frame` (ids stay text; an empty csv is an empty frame)."""
     path = Path(path)

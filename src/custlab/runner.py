@@ -275,9 +275,10 @@ def run_report(
             )
             size = export.export_html(executed, staging / "index.html", title, subtitle, max_html_bytes)
             accounts.write_account_pages(result, staging / "accounts")
-            io.write_frame(result.customers, staging / "customers.csv")
-            io.write_frame(result.quality, staging / "quality.csv")
-            io.write_frame(result.quarantine, staging / "quarantine.csv")
+            limit = config.settings.max_csv_rows
+            tables = {name: io.write_table(frame, staging, name, limit).name for name, frame in
+                      [("customers", result.customers), ("quality", result.quality), ("quarantine", result.quarantine)]}
+            manifest["tables"] = tables
             io.write_json(staging / "summary.json", result.summary)
             step("export", began)
             manifest.update(status="published", html_bytes=size)
