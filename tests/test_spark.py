@@ -58,6 +58,7 @@ def test_spark_aggregate_equals_duckdb(small_demo, tmp_path, spark):
         con.close()
 
     on_spark = customer_month_on_spark(spark, sources, first, last, config.settings).toPandas()
+    on_spark = on_spark.sort_values(["customer_id", "month"], ignore_index=True)
 
     # every kind of input is there: sales, service events, and overdue receivables
     assert len(duck) > 10_000
