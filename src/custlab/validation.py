@@ -233,10 +233,8 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             # whole aggregate step).
             io.run_sql(con,
                 f"CREATE OR REPLACE TEMP TABLE dup_{table} AS "
-                f"WITH hashed AS (SELECT _row, hash({key}) AS _key_hash FROM typed_{table}), "
-                f"repeated AS (SELECT _key_hash FROM hashed GROUP BY _key_hash HAVING count(*) > 1), "
-                f"candidates AS (SELECT t.* FROM typed_{table} AS t SEMI JOIN "
-                f"(SELECT _row FROM hashed SEMI JOIN repeated USING (_key_hash)) AS c USING (_row)) "
+                f"WITH repeated AS (SELECT hash({key}) AS _key_hash FROM typed_{table} GROUP BY ALL HAVING count(*) > 1), "
+                f"candidates AS (SELECT * FROM typed_{table} WHERE hash({key}) IN (SELECT _key_hash FROM repeated)) "
                 f"SELECT _row, CASE WHEN row_number() OVER (PARTITION BY {key} ORDER BY _row) > 1 "
                 f"THEN min(_row) OVER (PARTITION BY {key}) END AS _dup_of FROM candidates"
             )
@@ -250,27 +248,28 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         checks = _checks(table, spec, {column: source_type for column, (_, source_type) in resolved.items()}, as_of, config)
         column_case = " ".join(f"WHEN {cond} THEN '{col}'" for col, cond, _ in checks)
         reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in checks)
-        # The checks run once, into a table both the clean rows and the quarantine come from.
+        # One pass evaluates the checks and keeps only the rejected rows (a narrow
+        # table); the clean table is then every row not rejected, read again
+        # from the source. Neither pass materialises the raw columns of all rows.
+        value_case = "CASE _problem_column " + " ".join(
+            f"WHEN '{c}' THEN CAST({_quote(c + '__raw')} AS VARCHAR)" for c in resolved
+        ) + " END"
         io.run_sql(con,
-            f"CREATE OR REPLACE TEMP TABLE checked_{table} AS SELECT *, "
-            f"CASE {column_case} END AS _problem_column, CASE {reason_case} END AS _problem "
-            f"FROM {typed_view}"
+            f"CREATE OR REPLACE TEMP TABLE rejected_{table} AS SELECT _row, _problem_column, {value_case} AS _value, _problem "
+            f"FROM (SELECT *, CASE {column_case} END AS _problem_column, CASE {reason_case} END AS _problem FROM {typed_view}) "
+            "WHERE _problem_column IS NOT NULL"
         )
         columns = ", ".join(_quote(c) for c in resolved)
         io.run_sql(con,
-            f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM checked_{table} "
-            "WHERE _problem_column IS NULL ORDER BY _row"
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM typed_{table} "
+            f"ANTI JOIN rejected_{table} USING (_row)"
         )
         io.run_sql(con,
-            "INSERT INTO quarantine SELECT "
-            f"'{table}', {io._sql_string(str(source.path))}, _row, _problem_column, "
-            "CASE _problem_column " + " ".join(
-                f"WHEN '{c}' THEN CAST({_quote(c + '__raw')} AS VARCHAR)" for c in resolved
-            ) + " END, _problem "
-            f"FROM checked_{table} WHERE _problem_column IS NOT NULL ORDER BY _row"
+            f"INSERT INTO quarantine SELECT '{table}', {io._sql_string(str(source.path))}, _row, _problem_column, _value, _problem "
+            f"FROM rejected_{table} ORDER BY _row"
         )
         rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
-        io.run_sql(con, f"DROP TABLE checked_{table}")
+        io.run_sql(con, f"DROP TABLE rejected_{table}")
         accepted = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchall()[0][0]
     except duckdb.Error as exc:
