@@ -81,3 +81,19 @@ def test_retention_rate_and_months_between():
     assert retention_rate(200, 150) == 0.75
     assert np.isnan(retention_rate(0, 0))
     assert months_between(pd.Series(pd.to_datetime(["2025-11-01"])), "2026-10-31").item() == 11
+
+
+def test_latest_survey_score_is_the_same_whatever_the_row_order():
+    from custlab import io
+    from custlab.aggregate import survey_scores
+
+    rows = [("A", date(2026, 1, 5), 5.0), ("A", date(2026, 3, 1), 4.0), ("A", date(2026, 3, 1), 2.0), ("B", date(2026, 2, 1), 3.0)]
+    picks = []
+    for ordered in (rows, rows[::-1]):
+        con = io.connect()
+        io.run_sql(con, "CREATE TABLE surveys (customer_id VARCHAR, date DATE, satisfaction DOUBLE)")
+        con.executemany("INSERT INTO surveys VALUES (?, ?, ?)", ordered)
+        picks.append(survey_scores(con, date(2026, 10, 31)))
+        con.close()
+    assert picks[0].equals(picks[1])
+    assert picks[0].set_index("customer_id")["last_satisfaction"].to_dict() == {"A": 2.0, "B": 3.0}  # same day: the lower

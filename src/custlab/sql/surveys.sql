@@ -1,7 +1,8 @@
 -- surveys: per customer, the latest satisfaction score on or before
--- $period_end, its date, and how many surveys the customer answered.
+-- $period_end, its date, and how many surveys the customer answered. Two answers
+-- on the latest day keep the lower score, so the pick does not depend on row order.
 SELECT customer_id,
-       arg_max(satisfaction, date) AS last_satisfaction,
+       arg_max(satisfaction, {'day': date, 'lower_first': -satisfaction}) AS last_satisfaction,
        max(date) AS last_survey_date,
        count(*) AS surveys
 FROM surveys
