@@ -161,3 +161,13 @@ def test_parquet_and_xlsx_sources(tmp_path):
     assert counts.loc["transactions", ["accepted", "quarantined"]].tolist() == [1, 1]
     assert counts.loc["customers", "accepted"] == 2
     assert reasons(con, "transactions") == {2: ("customer_id", "missing id")}
+
+
+def test_memory_limit_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "2GB")
+    con = io.connect()
+    limit, temp = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+    assert limit.startswith("1.8") and temp.endswith("custlab-duckdb")  # 2 GB = 1.8 GiB; spills go to the temp folder
+    monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "lots")
+    with pytest.raises(InputError, match="CUSTLAB_MEMORY_LIMIT='lots' is not a memory size"):
+        io.connect()

@@ -41,9 +41,25 @@ def connect() -> duckdb.DuckDBPyConnection:
     - ``txt(x)``: trimmed text, NULL when blank.
 
     ``msum(x)`` is the exact money sum custlab's own SQL uses.
+
+    DuckDB spills to a folder under the system's temporary directory when its
+    memory runs short; ``CUSTLAB_MEMORY_LIMIT`` (e.g. ``8GB``) caps its memory,
+    which otherwise is DuckDB's default of 80% of RAM.
+
+    Raises
+    ------
+    InputError
+        When ``CUSTLAB_MEMORY_LIMIT`` is not a memory size.
     """
     con = duckdb.connect(":memory:")
     run_sql(con, "SET preserve_insertion_order = true")
+    run_sql(con, f"SET temp_directory = {_sql_string(str(Path(tempfile.gettempdir()) / 'custlab-duckdb'))}")
+    limit = os.environ.get("CUSTLAB_MEMORY_LIMIT", "").strip()
+    if limit:
+        try:
+            run_sql(con, f"SET memory_limit = {_sql_string(limit)}")
+        except duckdb.Error:
+            raise InputError(f"CUSTLAB_MEMORY_LIMIT={limit!r} is not a memory size (write e.g. 8GB or 500MB)") from None
     # custlab logs its own steps; DuckDB's progress bar would write into scheduler logs.
     # (Inside a Jupyter kernel DuckDB refuses to touch the setting without ipywidgets;
     # there it has no bar to switch off anyway.)
