@@ -158,28 +158,47 @@ def build_customer_month(
 
 
 def customer_window(
-    con: duckdb.DuckDBPyConnection, window_start: date, last_month: date, trend_months: int = 6
+    con: duckdb.DuckDBPyConnection,
+    window_start: date,
+    last_month: date,
+    trend_months: int = 6,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per customer: flows summed over the window, stocks at its end.
 
     Customers seen before the window but not in it are kept (``in_window`` is
     False), so that later analyses can see who lapsed. ``trend_months`` sets
-    the two half-periods the growth figures compare.
+    the two half-periods the growth figures compare. With ``columns``, only
+    those (and ``customer_id``) are computed and returned, without the
+    customers' descriptive columns: DuckDB then skips the other sums.
     """
-    have = _table_columns(con, "customers")
-    wanted = [c for c in TABLES["customers"].optional if c in have]
     sql = read_sql("customer_window")
-    if wanted:  # the customers' descriptive columns (kind, region, name...), joined in SQL
-        attributes = ", ".join(f"c.{c}" for c in wanted)
-        sql = f"SELECT w.*, {attributes} FROM ({sql}\n) AS w LEFT JOIN customers AS c USING (customer_id) ORDER BY w.customer_id"
-    frame = con.execute(sql, {"window_start": window_start, "last_month": last_month, "trend_months": trend_months}).df()
+    parameters = {"window_start": window_start, "last_month": last_month, "trend_months": trend_months}
+    if columns is not None:
+        wanted = ", ".join(["customer_id", *columns])
+        return con.execute(f"SELECT {wanted} FROM ({sql}\n) AS w ORDER BY customer_id", parameters).df()
+    have = _table_columns(con, "customers")
+    attributes = [c for c in TABLES["customers"].optional if c in have]
+    if attributes:  # the customers' descriptive columns (kind, region, name...), joined in SQL
+        listed = ", ".join(f"c.{c}" for c in attributes)
+        sql = f"SELECT w.*, {listed} FROM ({sql}\n) AS w LEFT JOIN customers AS c USING (customer_id) ORDER BY w.customer_id"
+    frame = con.execute(sql, parameters).df()
     if "kind" not in frame:
         frame["kind"] = pd.NA
     return frame
 
 
+def build_purchase_days(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the table ``purchase_days`` (customer, day, net revenue of the day's purchases)
+    that :func:`customer_rfm` reads; :func:`prepare_inputs` must have run."""
+    io.run_sql(con, f"CREATE OR REPLACE TEMP TABLE purchase_days AS {read_sql('purchase_days')}")
+
+
 def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame:
-    """Frequency, recency, T and monetary value (weeks) per customer up to ``period_end``."""
+    """Frequency, recency, T and monetary value (weeks) per customer up to ``period_end``.
+
+    Reads ``purchase_days``: :func:`build_purchase_days` must have run.
+    """
     return con.execute(read_sql("customer_rfm"), {"period_end": period_end}).df()
 
 

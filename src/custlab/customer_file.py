@@ -103,7 +103,10 @@ def add_risk(
     customers["big_debtor"] = risk.big_debtor(customers, rules)
     prior_last = add_months(window_start, -1)
     prior_start = add_months(window_start, -config.settings.window_months)
-    prior = aggregate.customer_window(con, prior_start, prior_last, config.tiers.trend_months)
+    prior = aggregate.customer_window(
+        con, prior_start, prior_last, config.tiers.trend_months,
+        columns=["revenue", "cogs", "discount", "channel_fee", "cost_to_serve"],
+    )  # fmt: skip
     customers = customers.join(risk.margin_trends(customers, prior, rules))
     customers = customers.join(risk.territory_flags(customers, aggregate.territory_sales(con, window_start, period_end), rules))
     customers["risk_reasons"] = risk.risk_reasons(customers)

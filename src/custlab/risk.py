@@ -46,14 +46,14 @@ def concentration(customers: pd.DataFrame, rules: Rules = Rules(), ns=(1, 5, 10,
     with ``top20_revenue_share``, the top 20% of customers).
     """
     active = customers[customers["in_window"]] if "in_window" in customers else customers
+    revenue, profit = active["revenue"].to_numpy(dtype=float), active["profit"].to_numpy(dtype=float)
+    order = np.argsort(-revenue, kind="stable")  # one ranking by revenue for every n
+    revenue_total, profit_total = revenue.sum(), profit.sum()
     figures: dict[str, float] = {}
     for n in ns:
-        figures[f"top{n}_customers_revenue_share"] = top_n_share(active["revenue"], n)
-        ranked = active.sort_values("revenue", ascending=False)
-        profit_total = active["profit"].sum()
-        figures[f"top{n}_customers_profit_share"] = (
-            float(ranked["profit"].head(n).sum() / profit_total) if profit_total > 0 else float("nan")
-        )
+        top = order[:n]
+        figures[f"top{n}_customers_revenue_share"] = float(revenue[top].sum() / revenue_total) if revenue_total > 0 else float("nan")
+        figures[f"top{n}_customers_profit_share"] = float(profit[top].sum() / profit_total) if profit_total > 0 else float("nan")
     for n in (1, 10):
         if n in ns:
             figures[f"top{n}_revenue_share"] = figures[f"top{n}_customers_revenue_share"]
@@ -141,16 +141,22 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
     price_pressure = (pressure_change >= rules.price_pressure_points) & (margin_change < 0)
     rising_cts, price_pressure = rising_cts.fillna(False), price_pressure.fillna(False)
     reasons = pd.Series("", index=current.index, dtype=object)
-    for i in current.index[(rising_cts | price_pressure).to_numpy()]:
-        parts = []
-        if rising_cts[i]:
-            versus = f" vs revenue {revenue_growth[i]:+.0%}" if pd.notna(revenue_growth[i]) else ""
-            parts.append(f"cost to serve {cts_growth[i]:+.0%}{versus}")
-        if price_pressure[i]:
-            parts.append(
-                f"discounts and fees {pressure_change[i] * 100:+.1f} points of revenue, margin {margin_change[i] * 100:+.1f} points"
-            )
-        reasons[i] = "; ".join(parts)
+    flagged = (rising_cts | price_pressure).to_numpy()
+    if flagged.any():
+        rising, pressure = rising_cts.to_numpy()[flagged], price_pressure.to_numpy()[flagged]
+        words = []
+        for is_rising, is_pressure, cts, revenue, fees, margin in zip(
+            rising, pressure, cts_growth.to_numpy()[flagged], revenue_growth.to_numpy()[flagged],
+            pressure_change.to_numpy()[flagged], np.asarray(margin_change)[flagged] if np.ndim(margin_change) else np.full(flagged.sum(), np.nan),
+        ):
+            parts = []
+            if is_rising:
+                versus = f" vs revenue {revenue:+.0%}" if pd.notna(revenue) else ""
+                parts.append(f"cost to serve {cts:+.0%}{versus}")
+            if is_pressure:
+                parts.append(f"discounts and fees {fees * 100:+.1f} points of revenue, margin {margin * 100:+.1f} points")
+            words.append("; ".join(parts))
+        reasons[flagged] = words
     return pd.DataFrame(
         {
             "cost_to_serve_growth": cts_growth,

@@ -3,12 +3,12 @@
 -- $period_end. Purchases on the same day are merged; a day counts as a purchase
 -- when its net revenue is positive (a day of returns is not a purchase).
 -- monetary_value is the mean net revenue of the repeat purchase days.
+-- Reads purchase_days (sql/purchase_days.sql), built once per analysis, so the
+-- raw transactions are not read again for every period.
 WITH days AS (
-    SELECT customer_id, date, msum(revenue) AS value
-    FROM tx_in
+    SELECT customer_id, date, value
+    FROM purchase_days
     WHERE date <= $period_end
-    GROUP BY ALL
-    HAVING msum(revenue) > 0
 ),
 per_customer AS (
     SELECT customer_id,
