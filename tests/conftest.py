@@ -43,4 +43,5 @@ def published(tmp_path_factory):
     ):
         done = subprocess.run([sys.executable, "-m", "custlab.cli", *map(str, args)], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
+    (root / "report.log").write_text(done.stdout + done.stderr, encoding="utf-8")  # what the scheduler's log shows
     return demo, root / "reports" / PERIOD

@@ -110,3 +110,16 @@ def test_tables_too_long_for_csv_are_published_as_parquet(tmp_path):
     written = io.write_table(frame, tmp_path, "customers", max_csv_rows=2)
     assert written.name == "customers.parquet"
     assert pd.read_parquet(written).equals(frame)
+
+
+def test_the_log_shows_every_stage_as_it_finishes(published):
+    _, folder = published
+    lines = (folder.parent.parent / "report.log").read_text().splitlines()
+    stages = ["validated ", "aggregated customer months", f"customer file {PERIOD}:", "(tier history)",
+              "cohorts, account months", "migration, tier history and clusters", "analyse done", "notebook done",
+              "export done", "published"]  # fmt: skip
+    positions = [next((i for i, line in enumerate(lines) if stage in line), -1) for stage in stages]
+    assert -1 not in positions, [s for s, p in zip(stages, positions) if p == -1]
+    assert positions == sorted(positions)
+    customers = len(pd.read_csv(folder / "customers.csv", usecols=["customer_id"]))
+    assert f"{customers:,} customers" in lines[positions[2]]

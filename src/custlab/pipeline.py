@@ -11,6 +11,8 @@ gets the same result computed live from the config.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -114,7 +116,33 @@ def _clean_number(value):
     return value
 
 
-def analyse(config: Config | str | Path, period: str, as_of: date | None = None, kind: str = "") -> PeriodResult:
+class _Stages:
+    """Reports each finished stage of :func:`analyse` with its seconds."""
+
+    def __init__(self, progress: Callable[[str], None] | None):
+        self.progress = progress
+        self.began = time.perf_counter()
+
+    def done(self, what: str) -> None:
+        now = time.perf_counter()
+        if self.progress is not None:
+            self.progress(f"custlab:   {what} ({now - self.began:.1f}s)")
+        self.began = now
+
+
+#: Columns kept of the earlier periods' customer files (migration, tier history, concentration).
+HISTORY_COLUMNS = [
+    "customer_id", "tier", "tier_reason", "value", "profit", "revenue", "orders", "overdue_receivables", "in_window",
+]
+
+
+def analyse(
+    config: Config | str | Path,
+    period: str,
+    as_of: date | None = None,
+    kind: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> PeriodResult:
     """Validate the sources, aggregate them and compute per-customer profit for one period.
 
     Parameters
@@ -129,6 +157,9 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
     kind : str
         ``consumer`` or ``business`` scopes the whole analysis to that kind of
         customer (needs a customers table with ``kind``); empty for everybody.
+    progress : callable, optional
+        Called with one line per finished stage (what it did, its seconds),
+        so a long run on millions of customers shows where it is.
 
     Raises
     ------
@@ -138,9 +169,12 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
     config = config if isinstance(config, Config) else load_config(config)
     report_period = parse_period(period)
     settings = config.settings
+    stage = _Stages(progress)
     con = io.connect()
     try:
         checked = validation.validate(con, config, as_of=as_of)
+        read = checked.quality.set_index("table")["rows_read"]
+        stage.done("validated " + ", ".join(f"{n:,} {t}" for t, n in read.items()))
         if kind:
             if kind not in CUSTOMER_KINDS:
                 raise InputError(f"kind must be one of {', '.join(CUSTOMER_KINDS)}, got {kind!r}")
@@ -158,15 +192,23 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
                 file=str(config.sources["transactions"].path),
             )
         aggregate.build_customer_month(con, first_month, last_month, settings)
+        aggregate.build_purchase_days(con)
+        stage.done(f"aggregated customer months {first_month:%Y-%m}..{last_month:%Y-%m}")
         profit_inputs = profit.ProfitInputs(default_gross_margin=settings.default_gross_margin, **inputs)
         current = customer_file.build(con, config, report_period, first_month, profit_inputs)
+        stage.done(f"customer file {report_period.label}: {len(current.customers):,} customers")
         earlier = []
         period_back = report_period
         for _ in range(config.tiers.history_periods - 1):
             period_back = period_back.previous()
             if period_back.end < first_month:
                 break
-            earlier.append((period_back, customer_file.build(con, config, period_back, first_month, profit_inputs)))
+            built = customer_file.build(con, config, period_back, first_month, profit_inputs)
+            # Earlier periods feed migration, tier history and concentration only:
+            # keep their few columns, not a full customer file per period.
+            built.customers = built.customers[[c for c in HISTORY_COLUMNS if c in built.customers]]
+            earlier.append((period_back, built))
+            stage.done(f"customer file {period_back.label} (tier history)")
         after_period = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [report_period.end]).fetchall()[0][0]
         unknown = 0
         if "customers" in checked.tables:
@@ -180,6 +222,7 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
         calibration_end = report_period.end - timedelta(weeks=HOLDOUT_WEEKS)
         rfm_calibration = aggregate.customer_rfm(con, calibration_end)
         holdout_counts = aggregate.holdout_purchases(con, calibration_end, report_period.end)
+        stage.done("cohorts, account months and the holdout sample")
     finally:
         con.close()
 
@@ -216,6 +259,7 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
         clusters_k, cluster_stability = segmenter.k_, segmenter.stability_
     except ValueError as exc:
         notes.append(f"Clusters not computed ({exc}).")
+    stage.done("migration, tier history and clusters")
     customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
     if after_period:
         notes.append(f"{after_period:,} accepted transactions dated after {report_period.end} are not used in this report.")
@@ -272,8 +316,9 @@ def analyse(config: Config | str | Path, period: str, as_of: date | None = None,
         cost_to_serve_rising_count=int(customers["cost_to_serve_rising"].sum()),
         territory_breach_count=int(customers["territory_breach"].sum()),
     )
+    accounts = pd.DataFrame({"customer_id": account_ids.unique()})  # a join: isin on Arrow strings loops in Python
     account_tiers = pd.concat(
-        [f.customers.loc[f.customers["customer_id"].isin(account_ids.unique()), ["customer_id", "tier"]].assign(period=p.label)
+        [f.customers[["customer_id", "tier"]].merge(accounts, on="customer_id").assign(period=p.label)
          for p, f in [(report_period, current), *earlier]],
         ignore_index=True,
     )

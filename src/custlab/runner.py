@@ -246,7 +246,7 @@ def run_report(
 
         try:
             began = time.perf_counter()
-            result = pipeline.analyse(config, report_period.label, kind=kind)
+            result = pipeline.analyse(config, report_period.label, kind=kind, progress=log)
             if pseudonymise_salt:
                 result = pipeline.pseudonymise(result, pseudonymise_salt)
             pipeline.save_result(result, results_dir)
