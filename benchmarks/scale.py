@@ -23,6 +23,8 @@ import tempfile
 STEP = r'''
 import json, resource, sys, time
 from datetime import date
+import duckdb, pandas
+import custlab.pipeline  # imports are not the step's time
 step, folder, period = sys.argv[1], sys.argv[2], sys.argv[3]
 started = time.perf_counter()
 if step == "generate":
