@@ -57,9 +57,19 @@ class CustomerFile:
 
 
 def build(
-    con: duckdb.DuckDBPyConnection, config: Config, period: Period, first_month: date, profit_inputs: profit.ProfitInputs
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    period: Period,
+    first_month: date,
+    profit_inputs: profit.ProfitInputs,
+    history: bool = False,
 ) -> CustomerFile:
-    """Compute the customer file of ``period`` (``customer_month`` must reach its last month)."""
+    """Compute the customer file of ``period`` (``customer_month`` must reach its last month).
+
+    With ``history`` (an earlier period, read for tier history and migration
+    only) the retention scenarios and the risk columns are left out: tiers do
+    not depend on them.
+    """
     settings = config.settings
     last_month = date(period.end.year, period.end.month, 1)
     window_start = max(period.window_start(settings.window_months), first_month)
@@ -79,10 +89,11 @@ def build(
         loyalty.loyalty_flags(customers, period.end, settings.lapse_months, settings.satisfied_threshold)
     )
     retention_rate = retention.retention_rate(*counts)
-    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
+    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, None if history else retention_rate)
     customers = customers.merge(values, on="customer_id", how="left")
     customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
-    customers = add_risk(con, config, customers, window_start, last_month, period.end)
+    if not history:
+        customers = add_risk(con, config, customers, window_start, last_month, period.end)
     return CustomerFile(customers, window_start, previous_start, counts, value_model, notes, scores is not None)
 
 

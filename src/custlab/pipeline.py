@@ -203,7 +203,7 @@ def analyse(
             period_back = period_back.previous()
             if period_back.end < first_month:
                 break
-            built = customer_file.build(con, config, period_back, first_month, profit_inputs)
+            built = customer_file.build(con, config, period_back, first_month, profit_inputs, history=True)
             # Earlier periods feed migration, tier history and concentration only:
             # keep their few columns, not a full customer file per period.
             built.customers = built.customers[[c for c in HISTORY_COLUMNS if c in built.customers]]
