@@ -147,7 +147,7 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
         words = []
         for is_rising, is_pressure, cts, revenue, fees, margin in zip(
             rising, pressure, cts_growth.to_numpy()[flagged], revenue_growth.to_numpy()[flagged],
-            pressure_change.to_numpy()[flagged], np.asarray(margin_change)[flagged] if np.ndim(margin_change) else np.full(flagged.sum(), np.nan),
+            pressure_change.to_numpy()[flagged], np.asarray(margin_change, dtype=float)[flagged],
         ):
             parts = []
             if is_rising:
@@ -184,38 +184,32 @@ def territory_flags(customers: pd.DataFrame, territory: pd.DataFrame | None, rul
 
 def risk_reasons(customers: pd.DataFrame) -> pd.Series:
     """Every risk flag of a customer, in words, separated by semicolons."""
-    texts = pd.Series("", index=customers.index, name="risk_reasons", dtype=object)
-    flagged = pd.Series(False, index=customers.index)
-    for column in ("dependence_risk", "big_debtor", "territory_breach", "lean_big"):
-        if column in customers:
-            flagged |= customers[column].fillna(False).astype(bool)
-    if "margin_reason" in customers:
-        flagged |= customers["margin_reason"].fillna("").ne("")
-    rows = customers.loc[flagged]
 
-    def on(column: str) -> np.ndarray:
-        if column not in rows:
-            return np.zeros(len(rows), dtype=bool)
-        values = rows[column]
-        return (values.fillna("").ne("") if values.dtype == object or column.endswith("_reason") else values.fillna(False).astype(bool)).to_numpy()
+    def flag(column: str) -> np.ndarray:
+        if column not in customers:
+            return np.zeros(len(customers), dtype=bool)
+        return customers[column].fillna(False).astype(bool).to_numpy()
 
-    def phrase(column: str, make, *inputs: str) -> np.ndarray:
-        """The words for one flag on the flagged rows ("" where the flag is off)."""
-        out = np.full(len(rows), "", dtype=object)
-        mask = on(column)
-        values = [rows[c].to_numpy()[mask] if c in rows else np.full(mask.sum(), None) for c in inputs]
-        out[mask] = [make(*row) for row in zip(*values)]
+    def has_text(column: str) -> np.ndarray:
+        if column not in customers:
+            return np.zeros(len(customers), dtype=bool)
+        return customers[column].fillna("").ne("").to_numpy()
+
+    def phrase(on: np.ndarray, make, *inputs: str) -> np.ndarray:
+        """The words of one flag ("" where it is off); ``make`` runs on the flagged rows only."""
+        out = np.full(len(customers), "", dtype=object)
+        values = [customers[c].to_numpy()[on] if c in customers else np.full(on.sum(), None) for c in inputs]
+        out[on] = [make(*row) for row in zip(*values)]
         return out
 
     parts = [
-        phrase("dependence_risk", lambda share: f"{share:.0%} of company revenue", "revenue_share"),
-        phrase("big_debtor", lambda overdue, old: f"overdue {overdue:,.0f} ({old:,.0f} over 90 days)", "overdue_receivables", "ar_over_90"),
-        phrase("margin_reason", str, "margin_reason"),
-        phrase("territory_breach", lambda share: f"{share:.0%} of purchases outside its territory", "outside_territory_share"),
-        phrase("lean_big", lambda reason: "lean: " + ("" if pd.isna(reason) else str(reason)), "lean_big_reason"),
+        phrase(flag("dependence_risk"), lambda share: f"{share:.0%} of company revenue", "revenue_share"),
+        phrase(flag("big_debtor"), lambda overdue, old: f"overdue {overdue:,.0f} ({old:,.0f} over 90 days)", "overdue_receivables", "ar_over_90"),
+        phrase(has_text("margin_reason"), str, "margin_reason"),
+        phrase(flag("territory_breach"), lambda share: f"{share:.0%} of purchases outside its territory", "outside_territory_share"),
+        phrase(flag("lean_big"), lambda reason: "lean: " + ("" if pd.isna(reason) else str(reason)), "lean_big_reason"),
     ]
-    joined = np.full(len(rows), "", dtype=object)
+    joined = np.full(len(customers), "", dtype=object)
     for part in parts:
         joined = np.where((joined != "") & (part != ""), joined + "; " + part, joined + part)
-    texts.loc[flagged] = joined
-    return texts
+    return pd.Series(joined, index=customers.index, name="risk_reasons", dtype=object)
