@@ -63,9 +63,9 @@ def _quote(name: str) -> str:
 
 def _is_typed(source_type: str | None) -> bool:
     """True for a source column the file already types (a number or date in
-    Parquet, xlsx or a sniffed csv), where a value cannot be blank text and a
-    number cannot fail to parse: those checks, which cast every value to text,
-    are skipped."""
+    Parquet; csv and xlsx are read as text), where a value cannot be blank text
+    and a number cannot fail to parse: those checks, which cast every value to
+    text, are skipped."""
     return source_type is not None and not source_type.upper().startswith(("VARCHAR", "STRING", "TEXT", "BLOB", "JSON"))
 
 
@@ -227,8 +227,8 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             duplicate_key = [c for c in resolved]
         if duplicate_key:
             key = ", ".join(_quote(c) for c in duplicate_key)
-            # Exact duplicates are rare: a hash of the key finds the candidate
-            # rows in one cheap aggregation, and only those are compared column
+            # Exact duplicates are rare: grouping on one integer, the hash of the
+            # key, finds the candidate rows, and only those are compared column
             # by column (a window over every row and column cost more than the
             # whole aggregate step).
             io.run_sql(con,
