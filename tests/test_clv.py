@@ -217,3 +217,16 @@ def test_dropout_scale_keeps_concentration(bgf):
     assert scaled["a"] + scaled["b"] == pytest.approx(a + b)
     assert scaled["a"] / (scaled["a"] + scaled["b"]) == pytest.approx(0.5 * a / (a + b))
     assert scaled["r"] == bgf.params_["r"]
+
+
+@pytest.mark.parametrize("column", ["customer", "day", "value"])
+def test_rfm_summary_refuses_transactions_with_a_missing_field(column):
+    tx = pd.DataFrame({
+        "customer": ["A", "A", "B"],
+        "day": pd.to_datetime(["2026-01-05", "2026-01-07", "2026-02-15"]),
+        "value": [10.0, 20.0, 3.0],
+    })  # fmt: skip
+    tx[column] = tx[column].astype(object)
+    tx.loc[1, column] = None
+    with pytest.raises(ValueError, match=rf"^{column}: 1 of 3 transactions have no value$"):
+        rfm_summary(tx, "customer", "day", "value", observation_end="2026-03-31")

@@ -105,6 +105,8 @@ def rfm_summary(
         Columns with the customer id and the transaction date.
     value_col : str, optional
         Column with the transaction value; without it ``monetary_value`` is 0.
+        A missing id, date or value is an error: no transaction is silently
+        left out.
     observation_end : date-like, optional
         End of observation; transactions after it are ignored. Default: the last
         transaction date.
@@ -128,6 +130,12 @@ def rfm_summary(
     if freq not in _PERIOD:
         raise ValueError(f"freq must be one of {', '.join(_PERIOD)}, got {freq!r}")
     dates = pd.to_datetime(transactions[date_col])
+    for column, series in [(customer_col, transactions[customer_col]), (date_col, dates)] + (
+        [(value_col, transactions[value_col])] if value_col else []
+    ):
+        missing = int(series.isna().sum())
+        if missing:
+            raise ValueError(f"{column}: {missing:,} of {len(series):,} transactions have no value")
     end = pd.Timestamp(observation_end) if observation_end is not None else dates.max()
     end_period = _period_of(end, freq)
     cal_period = end_period
