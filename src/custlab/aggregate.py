@@ -190,7 +190,8 @@ def customer_window(
 
 def build_purchase_days(con: duckdb.DuckDBPyConnection) -> None:
     """Create the table ``purchase_days`` (customer, day, net revenue of the day's purchases)
-    that :func:`customer_rfm` reads; :func:`prepare_inputs` must have run."""
+    that :func:`customer_rfm` and :func:`holdout_purchases` read; :func:`prepare_inputs`
+    must have run."""
     io.run_sql(con, f"CREATE OR REPLACE TEMP TABLE purchase_days AS {read_sql('purchase_days')}")
 
 
@@ -226,7 +227,10 @@ def survey_scores(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFr
 
 
 def holdout_purchases(con: duckdb.DuckDBPyConnection, calibration_end: date, period_end: date) -> pd.DataFrame:
-    """Purchase days after ``calibration_end`` of every customer known by then."""
+    """Purchase days after ``calibration_end`` of every customer known by then.
+
+    Reads ``purchase_days``: :func:`build_purchase_days` must have run.
+    """
     return con.execute(
         read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end}
     ).df()

@@ -1,12 +1,11 @@
 -- holdout_purchases: purchase days per customer after $calibration_end up to
 -- $period_end (same-day purchases merged, net revenue > 0), for customers who
 -- had bought by $calibration_end. Checks the purchase model out of sample.
+-- Reads purchase_days (sql/purchase_days.sql), not the raw transactions.
 WITH days AS (
     SELECT customer_id, date
-    FROM tx_in
+    FROM purchase_days
     WHERE date <= $period_end
-    GROUP BY ALL
-    HAVING sum(revenue) > 0
 ),
 known AS (
     SELECT DISTINCT customer_id FROM days WHERE date <= $calibration_end
