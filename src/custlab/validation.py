@@ -270,6 +270,9 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         )
         rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
         io.run_sql(con, f"DROP TABLE rejected_{table}")
+        if duplicate_key:  # the candidates were only needed for the rejected rows
+            io.run_sql(con, f"DROP VIEW typed_{table}_dedup")
+            io.run_sql(con, f"DROP TABLE dup_{table}")
         accepted = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchall()[0][0]
     except duckdb.Error as exc:
