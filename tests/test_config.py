@@ -21,6 +21,7 @@ def test_minimal_config_gets_documented_defaults(tmp_path):
     assert config.settings.ecl_rates == DEFAULT_ECL_RATES
     assert config.settings.satisfaction_scale == (1.0, 5.0)
     assert config.settings.max_csv_rows == 1_000_000
+    assert config.settings.max_account_pages == 1_000
 
 
 def test_mapping_derivation_and_settings(tmp_path):
@@ -60,6 +61,7 @@ window_months = 6
         (MINIMAL + "[settings]\ncost_of_capital = 2.0\n", "between 0 and 1"),
         (MINIMAL + "[settings]\nwindow_months = 0\n", "1..120"),
         (MINIMAL + "[settings]\nmax_csv_rows = -1\n", "'settings.max_csv_rows' must be >= 0"),
+        (MINIMAL + "[settings]\nmax_account_pages = -5\n", "'settings.max_account_pages' must be >= 0, got -5"),
         (MINIMAL + "[settings]\nsatisfaction_scale = [5, 1]\n", "satisfaction_scale"),
         (MINIMAL + "[sources.transactions.columns]\nspend = 'x'\n", "unknown key 'sources.transactions.columns.spend'"),
         ("[sources.customers]\npath = 'c.csv'\n", "transactions are required"),

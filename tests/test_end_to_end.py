@@ -28,6 +28,9 @@ def test_publishes_the_report_files(published):
     notebook = nbformat.read(executed, as_version=4)
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and PERIOD in injected[0].source  # papermill injected the period
+    customers = pd.read_csv(folder / "customers.csv")
+    sheets = {p.name for p in (folder / "accounts").glob("*.html")}
+    assert len(sheets) == customers["account_sheet"].sum() == customers["tier"].isin(["key", "important"]).sum() > 0
 
 
 def test_profit_adds_up_across_files_and_matches_the_raw_data(published):
@@ -123,3 +126,24 @@ def test_the_log_shows_every_stage_as_it_finishes(published):
     assert positions == sorted(positions)
     customers = len(pd.read_csv(folder / "customers.csv", usecols=["customer_id"]))
     assert f"{customers:,} customers" in lines[positions[2]]
+
+
+def test_account_sheets_stop_at_max_account_pages(small_demo, tmp_path):
+    """A large company gets sheets for its risk-flagged accounts first, never more than the setting."""
+    from dataclasses import replace
+
+    from custlab.accounts import account_file_name, write_account_pages
+    from custlab.pipeline import analyse
+
+    config = load_config(small_demo / "custlab.toml")
+    config = replace(config, settings=replace(config.settings, max_account_pages=25))
+    result = analyse(config, PERIOD)
+    customers = result.customers
+    accounts = customers[customers["tier"].isin(["key", "important"])]
+    flagged = accounts["risk_reasons"].fillna("").ne("")
+    assert len(accounts) > 25 and 0 < flagged.sum() < 25
+    written = write_account_pages(result, tmp_path / "accounts")
+    assert len(written) == len(list((tmp_path / "accounts").glob("*.html"))) == customers["account_sheet"].sum() == 25
+    assert set(accounts.loc[flagged, "customer_id"]) <= set(written)  # every flagged account has its sheet
+    assert set(result.account_months["customer_id"]) <= set(written)  # months are read for sheets only
+    assert all(written[c] == account_file_name(c) for c in written)

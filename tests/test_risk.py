@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from custlab import io, validation
-from custlab.accounts import account_file_name, render_account_page
+from custlab.accounts import account_file_name, render_account_page, select_account_sheets
 from custlab.aggregate import prepare_inputs, receivables_ageing
 from custlab.config import DEFAULT_ECL_RATES, Rules, load_config
 from custlab.risk import (
@@ -138,3 +138,37 @@ def test_risk_reasons_in_words_for_every_flag_and_none_for_the_unflagged():
         "",
     ]
     assert texts.index.tolist() == [10, 11, 12, 13]
+
+
+def test_account_sheets_go_to_flagged_accounts_first_then_by_revenue_up_to_the_limit():
+    customers = pd.DataFrame({
+        "customer_id": ["A", "B", "C", "D", "E", "F"],
+        "tier": ["key", "important", "key", "general", "important", "key"],
+        "revenue": [900.0, 50.0, 700.0, 5000.0, 700.0, 100.0],
+        "risk_reasons": ["", "overdue 5", None, "overdue 9", "", "lean: discounts"],
+    }, index=[10, 11, 12, 13, 14, 15])  # fmt: skip
+    def chosen(limit):
+        picked = select_account_sheets(customers, limit)
+        assert picked.index.tolist() == customers.index.tolist()
+        return set(customers.loc[picked, "customer_id"])
+
+    # B and F are flagged, so they come first whatever their revenue; then A,
+    # then C before E (equal revenue, id order); D is not an account.
+    assert chosen(2) == {"B", "F"}
+    assert chosen(3) == {"B", "F", "A"}
+    assert chosen(4) == {"B", "F", "A", "C"}
+    assert chosen(100) == {"A", "B", "C", "E", "F"}
+    assert not select_account_sheets(customers, limit=0).any()
+
+
+def test_flagged_accounts_link_only_to_sheets_that_exist():
+    from custlab.tables import flagged_accounts_html
+
+    customers = pd.DataFrame({
+        "customer_id": ["A", "B", "C"], "tier": ["key", "important", "key"], "revenue": [900.0, 50.0, 700.0],
+        "profit": [90.0, 5.0, 70.0], "risk_reasons": ["overdue 5", "overdue 1", ""], "account_sheet": [True, False, True],
+    })  # fmt: skip
+    html_text = flagged_accounts_html(customers).data
+    assert '<a href="accounts/A.html">A</a>' in html_text
+    assert "<td>B</td>" in html_text and "accounts/B.html" not in html_text
+    assert "2 of the 3 key and important customers have an account sheet" in html_text

@@ -244,7 +244,7 @@ plots.cost_to_serve_vs_margin(result.customers);
 # %% [markdown]
 # ### Flagged key accounts
 #
-# Key and important customers with at least one risk flag, with the reasons. Each links to the customer's one-page account sheet.
+# Key and important customers with at least one risk flag, with the reasons. Each links to the customer's one-page account sheet (sheets go to risk-flagged accounts first, up to the configured number).
 
 # %%
 tables.flagged_accounts_html(result.customers, currency=currency)

@@ -1,6 +1,7 @@
 """One page per key account: what a key-account manager takes into a meeting.
 
-For every key and important customer a compact, self-contained HTML page:
+For key and important customers (up to ``settings.max_account_pages``, the
+risk-flagged first, see :func:`select_account_sheets`) a compact, self-contained HTML page:
 revenue and profit month by month, the profit waterfall of the window, tier
 history, receivables ageing, risk flags with reasons, satisfaction if known.
 Every text from the data is escaped; the chart is inline SVG (no scripts).
@@ -20,6 +21,38 @@ from custlab.tables import money, percent
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
+ACCOUNT_TIERS = ("key", "important")
+
+
+def select_account_sheets(customers: pd.DataFrame, limit: int) -> pd.Series:
+    """Which customers get an account sheet: key and important ones, at most ``limit``.
+
+    The risk-flagged accounts come first (they are the ones the report's flagged
+    table links to), then the rest; within each group by revenue, largest first,
+    ties by customer id so that a rerun picks the same pages.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        ``customer_id``, ``tier``, ``revenue`` and, when known, ``risk_reasons``.
+    limit : int
+        Most sheets (``settings.max_account_pages``); 0 gives none.
+
+    Returns
+    -------
+    Series of bool
+        Aligned with ``customers``: True where a sheet is written.
+    """
+    eligible = customers["tier"].isin(ACCOUNT_TIERS)
+    flagged = customers["risk_reasons"].fillna("").ne("") if "risk_reasons" in customers else pd.Series(False, index=customers.index)
+    ranked = pd.DataFrame(
+        {"flagged": flagged[eligible], "revenue": customers.loc[eligible, "revenue"], "customer_id": customers.loc[eligible, "customer_id"]}
+    ).sort_values(["flagged", "revenue", "customer_id"], ascending=[False, False, True], kind="stable")
+    chosen = pd.Series(False, index=customers.index, name="account_sheet")
+    chosen[ranked.index[:limit]] = True
+    return chosen
+
+
 def account_file_name(customer_id: str) -> str:
     """A safe file name for a customer's page (ids may hold any character)."""
     text = str(customer_id)
@@ -36,7 +69,9 @@ def monthly_history(months: pd.DataFrame) -> pd.DataFrame:
         frame["month"] = pd.to_datetime(frame["month"])
         every = pd.date_range(frame["month"].min(), frame["month"].max(), freq="MS")
         frame = frame.set_index("month").reindex(every).rename_axis("month").reset_index()
-        frame[frame.columns.drop("month")] = frame[frame.columns.drop("month")].fillna(0.0)
+        # months without a row bought nothing: their amounts are 0 (text columns such as the id stay empty)
+        amounts = frame.select_dtypes("number").columns
+        frame[amounts] = frame[amounts].fillna(0.0)
     frame["contribution"] = (
         frame["revenue"] - frame["cogs"].fillna(0) - frame["discount"] - frame["channel_fee"] - frame["cost_to_serve"]
     )
@@ -115,14 +150,19 @@ td{{text-align:right}}.grid{{display:flex;gap:2em;flex-wrap:wrap}}.risk{{backgro
 
 
 def write_account_pages(result, folder) -> dict[str, str]:
-    """Write one page per key and important customer into ``folder``; return id -> file name."""
+    """Write one page per customer with ``account_sheet`` into ``folder``; return id -> file name.
+
+    Results without that column (saved by older versions) get a page for every
+    key and important customer.
+    """
     from pathlib import Path
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = result.summary
     customers = result.customers
-    accounts = customers[customers["tier"].isin(["key", "important"])]
+    chosen = customers["account_sheet"].fillna(False).astype(bool) if "account_sheet" in customers else customers["tier"].isin(ACCOUNT_TIERS)
+    accounts = customers[chosen]
     months = result.account_months.astype({"customer_id": str}) if not result.account_months.empty else result.account_months
     tiers = result.account_tiers.astype({"customer_id": str}) if not result.account_tiers.empty else result.account_tiers
     by_months = dict(tuple(months.groupby("customer_id"))) if not months.empty else {}

@@ -131,6 +131,11 @@ class Settings:
     max_csv_rows : int
         A published table with more rows is written as Parquet instead of csv
         (default 1,000,000: about what a spreadsheet opens, 1,048,576 rows).
+    max_account_pages : int
+        Most account sheets (one HTML page per key or important customer) a
+        report writes: risk-flagged accounts first, then by revenue (default
+        1,000; 0 writes none). A bank's important tier holds hundreds of
+        thousands of customers, more pages than anyone reads.
     """
 
     window_months: int = 12
@@ -143,6 +148,7 @@ class Settings:
     lapse_months: int = 6
     satisfied_min: float | None = None
     max_csv_rows: int = 1_000_000
+    max_account_pages: int = 1_000
 
     @property
     def satisfied_threshold(self) -> float:
@@ -362,10 +368,13 @@ def _parse_settings(raw: dict, file: Path) -> Settings:
         if not float(scale[0]) <= satisfied <= float(scale[1]):
             raise ConfigError(f"key 'settings.satisfied_min' must lie on the satisfaction scale {scale}", file=str(file))
     max_csv_rows = _typed(raw.get("max_csv_rows", defaults.max_csv_rows), int, "settings.max_csv_rows", file)
-    if max_csv_rows < 0:
-        raise ConfigError(f"key 'settings.max_csv_rows' must be >= 0, got {max_csv_rows}", file=str(file))
+    max_account_pages = _typed(raw.get("max_account_pages", defaults.max_account_pages), int, "settings.max_account_pages", file)
+    for key, value in (("max_csv_rows", max_csv_rows), ("max_account_pages", max_account_pages)):
+        if value < 0:
+            raise ConfigError(f"key 'settings.{key}' must be >= 0, got {value}", file=str(file))
     return Settings(
         max_csv_rows=max_csv_rows,
+        max_account_pages=max_account_pages,
         discount_rate=_rate(raw.get("discount_rate", defaults.discount_rate), "settings.discount_rate", file),
         clv_horizon_months=horizon,
         lapse_months=lapse,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custlab import aggregate, clusters, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, risk, validation
+from custlab import accounts, aggregate, clusters, curves, customer_file, customer_value, flags, io, loyalty, migration, profit, risk, validation
 from custlab.config import Config, load_config
 from custlab.contract import CUSTOMER_KINDS
 from custlab.exceptions import InputError
@@ -48,7 +48,7 @@ CUSTOMER_COLUMNS = [
     "ar_current", "ar_1_30", "ar_31_60", "ar_61_90", "ar_over_90", "credit_sales", "dso_days",
     "revenue_share", "dependence_risk", "big_debtor", "cost_to_serve_growth", "revenue_growth", "margin_change",
     "discount_fee_change", "cost_to_serve_rising", "price_pressure", "margin_reason",
-    "outside_territory_share", "territory_breach", "risk_reasons",
+    "outside_territory_share", "territory_breach", "risk_reasons", "account_sheet",
 ]  # fmt: skip
 
 
@@ -217,7 +217,10 @@ def analyse(
             ).fetchall()[0][0]
         quarantine = validation.quarantine_frame(con)
         cohorts = aggregate.cohort_counts(con)
-        account_ids = current.customers.loc[current.customers["tier"].isin(["key", "important"]), "customer_id"]
+        # Account sheets for at most max_account_pages key and important customers:
+        # only their months are read, so the cost does not grow with the customer base.
+        current.customers["account_sheet"] = accounts.select_account_sheets(current.customers, settings.max_account_pages)
+        account_ids = current.customers.loc[current.customers["account_sheet"], "customer_id"]
         account_months = aggregate.customer_months(con, account_ids)
         calibration_end = report_period.end - timedelta(weeks=HOLDOUT_WEEKS)
         rfm_calibration = aggregate.customer_rfm(con, calibration_end)
@@ -316,9 +319,9 @@ def analyse(
         cost_to_serve_rising_count=int(customers["cost_to_serve_rising"].sum()),
         territory_breach_count=int(customers["territory_breach"].sum()),
     )
-    accounts = pd.DataFrame({"customer_id": account_ids.unique()})  # a join: isin on Arrow strings loops in Python
+    sheet_ids = pd.DataFrame({"customer_id": account_ids.unique()})  # a join: isin on Arrow strings loops in Python
     account_tiers = pd.concat(
-        [f.customers[["customer_id", "tier"]].merge(accounts, on="customer_id").assign(period=p.label)
+        [f.customers[["customer_id", "tier"]].merge(sheet_ids, on="customer_id").assign(period=p.label)
          for p, f in [(report_period, current), *earlier]],
         ignore_index=True,
     )

@@ -46,25 +46,42 @@ def ageing_table(customers: pd.DataFrame) -> pd.DataFrame:
 
 
 def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, limit: int = 40, currency: str = ""):
-    """Key and important customers with a risk flag, largest first, linked to their account sheets."""
+    """Key and important customers with a risk flag, largest first, linked to their account sheets.
+
+    A customer is linked when it has a sheet (``account_sheet``; results
+    without that column link every row); the note under the table says how
+    many key and important customers have one.
+    """
     from IPython.display import HTML
 
-    from custlab.accounts import account_file_name
+    from custlab.accounts import ACCOUNT_TIERS, account_file_name
 
-    flagged = customers[customers["tier"].isin(["key", "important"]) & customers["risk_reasons"].fillna("").ne("")]
-    flagged = flagged.nlargest(limit, "revenue")
+    accounts = customers[customers["tier"].isin(ACCOUNT_TIERS)]
+    has_sheet = (
+        accounts["account_sheet"].fillna(False).astype(bool)
+        if "account_sheet" in accounts
+        else pd.Series(True, index=accounts.index)
+    )
+    flagged = accounts[accounts["risk_reasons"].fillna("").ne("")].nlargest(limit, "revenue")
     if flagged.empty:
         return HTML("<p>No key or important account carries a risk flag.</p>")
     rows = []
     for row in flagged.itertuples():
         cid = html.escape(str(row.customer_id))
-        link = f'<a href="accounts/{html.escape(account_file_name(row.customer_id))}">{cid}</a>' if account_pages else cid
+        if account_pages and has_sheet[row.Index]:
+            cid = f'<a href="accounts/{html.escape(account_file_name(row.customer_id))}">{cid}</a>'
         rows.append(
-            f"<tr><td>{link}</td><td>{html.escape(str(row.tier))}</td><td>{html.escape(money(row.revenue, currency))}</td>"
+            f"<tr><td>{cid}</td><td>{html.escape(str(row.tier))}</td><td>{html.escape(money(row.revenue, currency))}</td>"
             f"<td>{html.escape(money(row.profit, currency))}</td><td style='text-align:left'>{html.escape(row.risk_reasons)}</td></tr>"
         )
     head = "<tr><th>Customer</th><th>Tier</th><th>Revenue</th><th>Profit</th><th>Risks</th></tr>"
-    return HTML(f"<table>{head}{''.join(rows)}</table><p>{len(flagged):,} accounts shown. Every key and important customer has an account sheet under <code>accounts/</code>.</p>")
+    note = f"{len(flagged):,} accounts shown."
+    if account_pages:
+        note += (
+            f" {int(has_sheet.sum()):,} of the {len(accounts):,} key and important customers have an account sheet "
+            "under <code>accounts/</code> (risk-flagged first, then by revenue)."
+        )
+    return HTML(f"<table>{head}{''.join(rows)}</table><p>{note}</p>")
 
 
 def style_concentration_history(history: pd.DataFrame) -> Styler:
