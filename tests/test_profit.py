@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from custlab.pipeline import analyse
-from custlab.profit import ProfitInputs, customer_profit, profit_kpis, profit_waterfall
+from custlab.profit import ProfitInputs, active_customers, customer_profit, profit_kpis, profit_waterfall
 from tests.conftest import write
 
 CONFIG = """
@@ -169,3 +169,12 @@ def test_customer_month_splits_carrying_cost_by_month(tmp_path):
     assert rows.loc[jan, "open_receivables"] == 1000 and rows.loc[feb, "open_receivables"] == 500
     assert rows.loc[feb, "ecl_allowance"] == pytest.approx(500 * 0.005)  # not yet due on 28 February
     assert rows.loc[feb, "cost_to_serve"] == 40 and rows.loc[feb, "orders"] == 1
+
+
+def test_active_customers_keeps_the_window_rows_and_only_the_columns_asked_for():
+    customers = pd.DataFrame({"customer_id": ["A", "B", "C"], "profit": [5.0, -2.0, 0.0],
+                              "revenue": [50.0, 0.0, 10.0], "in_window": [True, False, True]})
+    active = active_customers(customers, ["profit", "no_such_column", "profit"])
+    assert active.columns.tolist() == ["profit"] and active.index.tolist() == [0, 2]
+    assert active_customers(customers).columns.tolist() == customers.columns.tolist()
+    assert len(active_customers(customers.drop(columns="in_window"), ["profit"])) == 3  # no window column: everybody

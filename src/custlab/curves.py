@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from custlab.profit import active_customers
+
 
 def cumulative_share_curve(values: pd.Series | np.ndarray) -> pd.DataFrame:
     """Customers ranked by ``values`` (largest first), with cumulative shares.
@@ -108,7 +110,7 @@ def profitability_kpis(customers: pd.DataFrame, share: float = 0.2) -> dict[str,
         revenue, resp. profit), ``whale_peak``, ``whale_peak_customer_share``,
         ``whale_loss_tail``.
     """
-    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    active = active_customers(customers, ["revenue", "profit"])
     stats = whale_stats(active["profit"])
     return {
         "top20_revenue_share": top_share(active["revenue"], share),

@@ -237,7 +237,9 @@ def analyse(
     if earlier:
         previous = earlier[0][1].customers
         states = migration.migration_states(previous, customers)
-        customers = customers.merge(states[["customer_id", "previous_tier"]], on="customer_id", how="left")
+        # states has the customer file's rows in its order: a column, not a merge
+        # (a merge would copy the whole file, several GB at 10 million customers)
+        customers["previous_tier"] = states["previous_tier"].set_axis(customers.index)
         migration_counts = migration.transition_matrix(states)
         movers = migration.movers(previous, current.customers, states)
     else:
@@ -275,7 +277,7 @@ def analyse(
     kpis.update(curves.profitability_kpis(customers, config.rules.top_share))
     kpis["lean_big_count"] = int(customers["lean_big"].sum())
     kpis["bulk_one_off_count"] = int(customers["bulk_one_off"].sum())
-    active = customers[customers["in_window"]]
+    active = profit.active_customers(customers, ["profit"])
     window_discount = (1 + settings.discount_rate) ** (settings.window_months / 12) - 1
     scenarios = clv_scenarios(retention_rate, window_discount, active)
     loyalty_figures = loyalty.satisfaction_vs_loyalty(customers, settings.satisfied_threshold) if current.has_surveys else {}
@@ -308,7 +310,7 @@ def analyse(
     )
     tier_table = migration.tier_summary(customers, config.tiers.policies)
     kpis.update(risk.concentration(customers, config.rules))
-    active = customers[customers["in_window"]]
+    active = profit.active_customers(customers, ["open_receivables", "credit_sales"])
     window_days = (report_period.end - window_start).days + 1
     kpis.update(
         dso_days=risk.dso_days(active["open_receivables"].sum(), active["credit_sales"].sum(), window_days),
@@ -342,7 +344,7 @@ def analyse(
         **kpis,
         "by_kind": {
             str(kind): profit.profit_kpis(group)
-            for kind, group in customers.groupby(customers["kind"].fillna("unknown"))
+            for kind, group in customers[["revenue", "profit", "in_window"]].groupby(customers["kind"].fillna("unknown"))
         },
         "top_share": config.rules.top_share,
         "typical_order_value": flags.typical_order_value(customers),

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from custlab.config import Rules
+from custlab.profit import active_customers
 
 AGEING_BUCKETS = {"ar_current": "current", "ar_1_30": "1-30", "ar_31_60": "31-60", "ar_61_90": "61-90", "ar_over_90": "over 90"}
 
@@ -45,7 +46,7 @@ def concentration(customers: pd.DataFrame, rules: Rules = Rules(), ns=(1, 5, 10,
     ``top10_revenue_share`` (the report's headline names; not to be confused
     with ``top20_revenue_share``, the top 20% of customers).
     """
-    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    active = active_customers(customers, ["revenue", "profit"])
     revenue, profit = active["revenue"].to_numpy(dtype=float), active["profit"].to_numpy(dtype=float)
     order = np.argsort(-revenue, kind="stable")  # one ranking by revenue for every n
     revenue_total, profit_total = revenue.sum(), profit.sum()
