@@ -205,8 +205,10 @@ def analyse(
                 break
             built = customer_file.build(con, config, period_back, first_month, profit_inputs, history=True)
             # Earlier periods feed migration, tier history and concentration only:
-            # keep their few columns, not a full customer file per period.
-            built.customers = built.customers[[c for c in HISTORY_COLUMNS if c in built.customers]]
+            # keep their few columns, not a full customer file per period. A copy:
+            # a column selection is a view that would keep the whole file's
+            # blocks alive (about 2 GB per period at 10 million customers).
+            built.customers = built.customers[[c for c in HISTORY_COLUMNS if c in built.customers]].copy()
             earlier.append((period_back, built))
             stage.done(f"customer file {period_back.label} (tier history)")
         after_period = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [report_period.end]).fetchall()[0][0]
