@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from custlab.profit import active_customers
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
@@ -26,7 +28,7 @@ from sklearn.preprocessing import StandardScaler
 
 def cluster_features(customers: pd.DataFrame) -> pd.DataFrame:
     """The features of active customers, before scaling (index = customers' index)."""
-    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    active = active_customers(customers)
     revenue = active["revenue"].where(active["revenue"] > 0)
     candidates = {
         "recency_months": active.get("months_since_purchase"),

@@ -9,6 +9,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
+from custlab.profit import active_customers
+
 COST_COLOR, SUBTOTAL_COLOR, START_COLOR, LOSS_COLOR = "#d1495b", "#30638e", "#00798c", "#edae49"
 
 
@@ -88,7 +90,7 @@ def whale_curve(customers: pd.DataFrame, ax: Axes | None = None, top_share: floa
     """
     from custlab.curves import cumulative_share_curve, thin_curve, whale_stats
 
-    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    active = active_customers(customers, ["profit", "revenue"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
     whale = thin_curve(cumulative_share_curve(active["profit"]))
@@ -126,7 +128,7 @@ def revenue_profit_scatter(
     the picture and the file stay small); every flagged customer is drawn, and the
     ``labels`` largest lean big customers are labelled with their id.
     """
-    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    active = active_customers(customers)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5.5))
     lean = active[active.get("lean_big", False) == True]  # noqa: E712 - column may be absent

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from custlab.profit import active_customers
 from custlab.tables._format import _who, money, percent
 
 
@@ -76,7 +77,7 @@ def profit_by(customers: pd.DataFrame, by: str) -> pd.DataFrame:
     Only active customers count; ``share_of_profit`` is each group's profit over
     the total (it can exceed 100% when other groups lose money).
     """
-    active = customers[customers["in_window"]] if "in_window" in customers else customers
+    active = active_customers(customers, [by, "customer_id", "revenue", "profit"])
     keys = active[by].astype(object).where(active[by].notna(), "unknown")
     grouped = active.groupby(keys, sort=True).agg(
         customers=("customer_id", "size"),
