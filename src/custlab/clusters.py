@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from custlab.profit import active_customers
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
+
+from custlab.profit import active_customers
 
 
 def cluster_features(customers: pd.DataFrame) -> pd.DataFrame:
