@@ -171,3 +171,19 @@ def test_memory_limit_from_the_environment(monkeypatch):
     monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "lots")
     with pytest.raises(InputError, match="CUSTLAB_MEMORY_LIMIT='lots' is not a memory size"):
         io.connect()
+
+
+def test_scratch_connection_keeps_tables_in_a_file_removed_afterwards(monkeypatch, tmp_path):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with io.scratch_connection() as con:
+        (database,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
+        temp = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+        io.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(1000)")
+        assert con.execute("SELECT msum(x) FROM facts").fetchall()[0][0] == 499500.0  # custlab's macros are there
+        folder = tmp_path / database.split("/")[-2]
+        assert database == str(folder / "work.duckdb") and temp == str(folder / "spill")
+        assert (folder / "work.duckdb").is_file()
+    assert not folder.exists()
+    with pytest.raises(RuntimeError), io.scratch_connection() as con:  # removed on errors too
+        raise RuntimeError("stop")
+    assert list(tmp_path.iterdir()) == []

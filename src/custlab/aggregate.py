@@ -191,8 +191,12 @@ def customer_window(
 def build_purchase_days(con: duckdb.DuckDBPyConnection) -> None:
     """Create the table ``purchase_days`` (customer, day, net revenue of the day's purchases)
     that :func:`customer_rfm` and :func:`holdout_purchases` read; :func:`prepare_inputs`
-    must have run."""
-    io.run_sql(con, f"CREATE OR REPLACE TEMP TABLE purchase_days AS {read_sql('purchase_days')}")
+    must have run.
+
+    Not a temporary table: in a database file (see :func:`custlab.io.scratch_connection`)
+    it is stored compressed, like ``customer_month``.
+    """
+    io.run_sql(con, f"CREATE OR REPLACE TABLE purchase_days AS {read_sql('purchase_days')}")
 
 
 def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame:

@@ -170,8 +170,7 @@ def analyse(
     report_period = parse_period(period)
     settings = config.settings
     stage = _Stages(progress)
-    con = io.connect()
-    try:
+    with io.scratch_connection() as con:
         checked = validation.validate(con, config, as_of=as_of)
         read = checked.quality.set_index("table")["rows_read"]
         stage.done("validated " + ", ".join(f"{n:,} {t}" for t, n in read.items()))
@@ -228,8 +227,6 @@ def analyse(
         rfm_calibration = aggregate.customer_rfm(con, calibration_end)
         holdout_counts = aggregate.holdout_purchases(con, calibration_end, report_period.end)
         stage.done("cohorts, account months and the holdout sample")
-    finally:
-        con.close()
 
     customers = current.customers
     window_start, previous_start = current.window_start, current.previous_start
