@@ -79,3 +79,26 @@ def test_same_inputs_same_outputs(small_demo, tmp_path):
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert json.dumps(first.summary, sort_keys=True) == json.dumps(second.summary, sort_keys=True)
     pd.testing.assert_frame_equal(first.cluster_profile, second.cluster_profile)
+
+
+def test_customer_window_in_bucket_passes_gives_the_same_analysis(small_demo, monkeypatch):
+    # Millions of customers are aggregated a few hash buckets at a time; the demo in one pass.
+    one_pass = analyse(small_demo / "custlab.toml", "2026-10")
+    monkeypatch.setattr(aggregate, "ROWS_PER_PASS", 2_000)
+    passes = []
+    real_ranges = aggregate.bucket_ranges
+
+    def recorded_ranges(con):
+        passes.append(real_ranges(con))
+        return passes[-1]
+
+    monkeypatch.setattr(aggregate, "bucket_ranges", recorded_ranges)
+    many = analyse(small_demo / "custlab.toml", "2026-10")
+    ranges = passes[0]
+    assert len(ranges) > 5 and ranges[0][0] == 0 and ranges[-1][1] == aggregate.CUSTOMER_BUCKETS
+    assert all(high == low for (_, high), (low, _) in zip(ranges, ranges[1:]))  # contiguous, no bucket twice
+    assert len(passes) == 5  # the report period, its prior window (margin trends) and three earlier periods
+    pd.testing.assert_frame_equal(one_pass.customers, many.customers)
+    pd.testing.assert_frame_equal(one_pass.tier_history, many.tier_history)
+    pd.testing.assert_frame_equal(one_pass.concentration_history, many.concentration_history)
+    assert json.dumps(one_pass.summary, sort_keys=True) == json.dumps(many.summary, sort_keys=True)

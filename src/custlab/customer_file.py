@@ -39,7 +39,8 @@ class CustomerFile:
     notes : list
         Sentences for the report.
     has_surveys : bool
-        Whether satisfaction figures exist.
+        Whether satisfaction figures exist (always False for an earlier
+        period's file, which does not read them).
     """
 
     customers: pd.DataFrame
@@ -67,17 +68,17 @@ def build(
     """Compute the customer file of ``period`` (``customer_month`` must reach its last month).
 
     With ``history`` (an earlier period, read for tier history and migration
-    only) the retention scenarios and the risk columns are left out: tiers do
-    not depend on them.
+    only) the customers' descriptive columns, the survey scores, the retention
+    scenarios and the risk columns are left out: tiers do not depend on them.
     """
     settings = config.settings
     last_month = date(period.end.year, period.end.month, 1)
     window_start = max(period.window_start(settings.window_months), first_month)
-    customers = aggregate.customer_window(con, window_start, last_month, config.tiers.trend_months)
+    customers = aggregate.customer_window(con, window_start, last_month, config.tiers.trend_months, attributes=not history)
     rfm = aggregate.customer_rfm(con, period.end)
     previous_start = period.window_start(2 * settings.window_months)
     counts = aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
-    scores = aggregate.survey_scores(con, period.end)
+    scores = None if history else aggregate.survey_scores(con, period.end)
 
     customers = profit.customer_profit(customers, profit_inputs)
     lean = flags.lean_big(customers, config.rules)

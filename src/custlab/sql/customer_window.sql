@@ -4,7 +4,10 @@
 -- History columns (first and last purchase, months with purchases) look at all
 -- of customer_month, which never extends past the report period. The trend
 -- columns compare revenue and orders of the last $trend_months months with the
--- $trend_months before them.
+-- $trend_months before them. Only customers in the hash buckets
+-- [$bucket_from, $bucket_to) of customer_month: aggregate.customer_window runs
+-- the query over a few bucket ranges when there are millions of customers, and
+-- orders the combined result itself.
 WITH history AS (
     SELECT customer_id,
            min(month) FILTER (WHERE orders > 0) AS first_purchase_month,
@@ -20,7 +23,7 @@ WITH history AS (
            sum(orders) FILTER (WHERE month <= $last_month - to_months($trend_months)
                                  AND month > $last_month - to_months(2 * $trend_months)) AS orders_prior
     FROM customer_month
-    WHERE month <= $last_month
+    WHERE month <= $last_month AND bucket >= $bucket_from AND bucket < $bucket_to
     GROUP BY customer_id
 ),
 win AS (
@@ -39,7 +42,7 @@ win AS (
            msum(CASE WHEN month = $last_month THEN ecl_allowance ELSE 0 END) AS expected_credit_loss,
            count(*) FILTER (WHERE orders > 0) AS active_months
     FROM customer_month
-    WHERE month >= $window_start AND month <= $last_month
+    WHERE month >= $window_start AND month <= $last_month AND bucket >= $bucket_from AND bucket < $bucket_to
     GROUP BY customer_id
 )
 SELECT h.customer_id,
@@ -69,4 +72,3 @@ SELECT h.customer_id,
        w.customer_id IS NOT NULL AS in_window
 FROM history AS h
 LEFT JOIN win AS w USING (customer_id)
-ORDER BY h.customer_id
