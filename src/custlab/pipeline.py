@@ -130,7 +130,7 @@ class _Stages:
         self.began = now
 
 
-#: Columns kept of the earlier periods' customer files (migration, tier history, concentration).
+#: Columns kept of the previous period's customer file (migration and the movers' reasons).
 HISTORY_COLUMNS = [
     "customer_id", "tier", "tier_reason", "value", "profit", "revenue", "orders", "overdue_receivables", "in_window",
 ]
@@ -194,22 +194,28 @@ def analyse(
         aggregate.build_purchase_days(con)
         stage.done(f"aggregated customer months {first_month:%Y-%m}..{last_month:%Y-%m}")
         profit_inputs = profit.ProfitInputs(default_gross_margin=settings.default_gross_margin, **inputs)
-        current = customer_file.build(con, config, report_period, first_month, profit_inputs)
-        stage.done(f"customer file {report_period.label}: {len(current.customers):,} customers")
-        earlier = []
+        # Earlier periods first, each reduced to what tier history, concentration,
+        # migration and the account sheets' tier line need as soon as it is built,
+        # so that no earlier customer file is held beside the report period's.
+        earlier: list[tuple[Period, pd.DataFrame]] = []
+        earlier_tiers, earlier_concentration = [], []
         period_back = report_period
         for _ in range(config.tiers.history_periods - 1):
             period_back = period_back.previous()
             if period_back.end < first_month:
                 break
-            built = customer_file.build(con, config, period_back, first_month, profit_inputs, history=True)
-            # Earlier periods feed migration, tier history and concentration only:
-            # keep their few columns, not a full customer file per period. A copy:
-            # a column selection is a view that would keep the whole file's
-            # blocks alive (about 2 GB per period at 10 million customers).
-            built.customers = built.customers[[c for c in HISTORY_COLUMNS if c in built.customers]].copy()
-            earlier.append((period_back, built))
+            built = customer_file.build(con, config, period_back, first_month, profit_inputs, history=True).customers
+            earlier_tiers.append(migration.tier_summary(built).assign(period=period_back.label).reset_index())
+            earlier_concentration.append({"period": period_back.label, **risk.concentration(built, config.rules)})
+            # The period just before feeds migration and movers; older ones only the
+            # account sheets' tier line. Copies: a column selection is a view that
+            # would keep the whole file alive (about 2 GB at 10 million customers).
+            keep = HISTORY_COLUMNS if not earlier else ["customer_id", "tier"]
+            earlier.append((period_back, built[[c for c in keep if c in built]].copy()))
+            del built
             stage.done(f"customer file {period_back.label} (tier history)")
+        current = customer_file.build(con, config, report_period, first_month, profit_inputs)
+        stage.done(f"customer file {report_period.label}: {len(current.customers):,} customers")
         after_period = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [report_period.end]).fetchall()[0][0]
         unknown = 0
         if "customers" in checked.tables:
@@ -234,7 +240,7 @@ def analyse(
     retention_rate = current.retention_rate
     value_model = current.value_model
     if earlier:
-        previous = earlier[0][1].customers
+        previous = earlier[0][1]
         states = migration.migration_states(previous, customers)
         # states has the customer file's rows in its order: a column, not a merge
         # (a merge would copy the whole file, several GB at 10 million customers)
@@ -245,10 +251,7 @@ def analyse(
         customers["previous_tier"] = pd.NA
         migration_counts, movers = pd.DataFrame(), pd.DataFrame()
     history = pd.concat(
-        [
-            migration.tier_summary(f.customers).assign(period=p.label).reset_index()
-            for p, f in [(report_period, current), *earlier]
-        ],
+        [migration.tier_summary(customers).assign(period=report_period.label).reset_index(), *earlier_tiers],
         ignore_index=True,
     )
     notes = profit_inputs.notes() + current.notes
@@ -322,12 +325,12 @@ def analyse(
     )
     sheet_ids = pd.DataFrame({"customer_id": account_ids.unique()})  # a join: isin on Arrow strings loops in Python
     account_tiers = pd.concat(
-        [f.customers[["customer_id", "tier"]].merge(sheet_ids, on="customer_id").assign(period=p.label)
-         for p, f in [(report_period, current), *earlier]],
+        [f[["customer_id", "tier"]].merge(sheet_ids, on="customer_id").assign(period=p.label)
+         for p, f in [(report_period, customers), *earlier]],
         ignore_index=True,
     )
     concentration_history = pd.DataFrame(
-        [{"period": p.label, **risk.concentration(f.customers, config.rules)} for p, f in [(report_period, current), *earlier]]
+        [{"period": report_period.label, **risk.concentration(customers, config.rules)}, *earlier_concentration]
     )
     summary = {
         "company": config.company,
