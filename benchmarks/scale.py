@@ -41,14 +41,14 @@ elif step == "aggregate":
     from custlab.config import load_config
     from custlab.periods import parse_period
     config = load_config(f"{folder}/custlab.toml")
-    con = io.connect()
-    validation.validate(con, config)
-    parts = {"validate_seconds": time.perf_counter() - started}
-    aggregate.prepare_inputs(con)
-    first, _ = aggregate.data_months(con)
-    end = parse_period(period).end
-    aggregate.build_customer_month(con, first, date(end.year, end.month, 1), config.settings)
-    parts["aggregate_seconds"] = time.perf_counter() - started - parts["validate_seconds"]
+    with io.scratch_connection() as con:  # the database the analysis uses
+        validation.validate(con, config)
+        parts = {"validate_seconds": time.perf_counter() - started}
+        aggregate.prepare_inputs(con)
+        first, _ = aggregate.data_months(con)
+        end = parse_period(period).end
+        aggregate.build_customer_month(con, first, date(end.year, end.month, 1), config.settings)
+        parts["aggregate_seconds"] = time.perf_counter() - started - parts["validate_seconds"]
 elif step == "analyse":
     from custlab.pipeline import analyse
     analyse(f"{folder}/custlab.toml", period)
