@@ -32,8 +32,9 @@ class CustomerFile:
         First day of the profit window.
     previous_start : date
         First day of the window before it (retention compares the two).
-    retention_counts : tuple
-        Buyers of the previous window, and how many bought again.
+    retention_counts : tuple or None
+        Buyers of the previous window, and how many bought again; None for an
+        earlier period's file (they only scale the report period's scenarios).
     value_model : dict
         Lifetime-value model facts (see :func:`custlab.customer_value.lifetime_value`).
     notes : list
@@ -46,15 +47,15 @@ class CustomerFile:
     customers: pd.DataFrame
     window_start: date
     previous_start: date
-    retention_counts: tuple[int, int]
+    retention_counts: tuple[int, int] | None
     value_model: dict
     notes: list[str]
     has_surveys: bool
 
     @property
     def retention_rate(self) -> float:
-        """Share of the previous window's buyers who bought in this window."""
-        return retention.retention_rate(*self.retention_counts)
+        """Share of the previous window's buyers who bought in this window (NaN when not counted)."""
+        return retention.retention_rate(*self.retention_counts) if self.retention_counts else float("nan")
 
 
 def build(
@@ -69,7 +70,8 @@ def build(
 
     With ``history`` (an earlier period, read for tier history and migration
     only) the customers' descriptive columns, the survey scores, the retention
-    scenarios and the risk columns are left out: tiers do not depend on them.
+    counts and scenarios and the risk columns are left out: tiers do not depend
+    on them.
     """
     settings = config.settings
     last_month = date(period.end.year, period.end.month, 1)
@@ -77,7 +79,7 @@ def build(
     customers = aggregate.customer_window(con, window_start, last_month, config.tiers.trend_months, attributes=not history)
     rfm = aggregate.customer_rfm(con, period.end)
     previous_start = period.window_start(2 * settings.window_months)
-    counts = aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
+    counts = None if history else aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
     scores = None if history else aggregate.survey_scores(con, period.end)
 
     customers = profit.customer_profit(customers, profit_inputs)
@@ -89,8 +91,8 @@ def build(
     customers = customers.join(
         loyalty.loyalty_flags(customers, period.end, settings.lapse_months, settings.satisfied_threshold)
     )
-    retention_rate = retention.retention_rate(*counts)
-    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, None if history else retention_rate)
+    retention_rate = retention.retention_rate(*counts) if counts else None
+    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
     customers = customers.merge(values, on="customer_id", how="left")
     customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
     if not history:
