@@ -42,12 +42,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from custlab.config import load_config
 
     config = load_config(args.config)
-    con = io.connect()
-    try:
+    with io.scratch_connection() as con:  # as the analysis validates: tables compressed in a file
         checked = validation.validate(con, config, as_of=args.as_of)
         quarantine = validation.quarantine_frame(con)
-    finally:
-        con.close()
     print(f"{'table':<14}{'rows read':>12}{'accepted':>12}{'quarantined':>13}  file")
     for row in checked.quality.itertuples():
         print(f"{row.table:<14}{row.rows_read:>12,}{row.accepted:>12,}{row.quarantined:>13,}  {row.file}")

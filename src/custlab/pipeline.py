@@ -250,8 +250,9 @@ def analyse(
     else:
         customers["previous_tier"] = pd.NA
         migration_counts, movers = pd.DataFrame(), pd.DataFrame()
+    tier_table = migration.tier_summary(customers, config.tiers.policies)
     history = pd.concat(
-        [migration.tier_summary(customers).assign(period=report_period.label).reset_index(), *earlier_tiers],
+        [tier_table.drop(columns="policy", errors="ignore").assign(period=report_period.label).reset_index(), *earlier_tiers],
         ignore_index=True,
     )
     notes = profit_inputs.notes() + current.notes
@@ -310,8 +311,8 @@ def analyse(
         satisfied_defector_count=int(customers["satisfied_defector"].sum()),
         rising_count=int(customers["rising"].sum()),
     )
-    tier_table = migration.tier_summary(customers, config.tiers.policies)
-    kpis.update(risk.concentration(customers, config.rules))
+    concentration = risk.concentration(customers, config.rules)
+    kpis.update(concentration)
     active = profit.active_customers(customers, ["open_receivables", "credit_sales"])
     window_days = (report_period.end - window_start).days + 1
     kpis.update(
@@ -330,7 +331,7 @@ def analyse(
         ignore_index=True,
     )
     concentration_history = pd.DataFrame(
-        [{"period": report_period.label, **risk.concentration(customers, config.rules)}, *earlier_concentration]
+        [{"period": report_period.label, **concentration}, *earlier_concentration]
     )
     summary = {
         "company": config.company,
