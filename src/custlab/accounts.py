@@ -24,6 +24,21 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 ACCOUNT_TIERS = ("key", "important")
 
 
+def risk_flagged(customers: pd.DataFrame) -> pd.Series:
+    """Customers carrying at least one risk flag (non-empty ``risk_reasons``; none without that column)."""
+    if "risk_reasons" not in customers:
+        return pd.Series(False, index=customers.index)
+    return customers["risk_reasons"].fillna("").ne("")
+
+
+def has_account_sheet(customers: pd.DataFrame) -> pd.Series:
+    """Customers whose account sheet is written: ``account_sheet``, or every key and
+    important customer in results saved before that column existed."""
+    if "account_sheet" in customers:
+        return customers["account_sheet"].fillna(False).astype(bool)
+    return customers["tier"].isin(ACCOUNT_TIERS)
+
+
 def select_account_sheets(customers: pd.DataFrame, limit: int) -> pd.Series:
     """Which customers get an account sheet: key and important ones, at most ``limit``.
 
@@ -44,7 +59,7 @@ def select_account_sheets(customers: pd.DataFrame, limit: int) -> pd.Series:
         Aligned with ``customers``: True where a sheet is written.
     """
     eligible = customers["tier"].isin(ACCOUNT_TIERS)
-    flagged = customers["risk_reasons"].fillna("").ne("") if "risk_reasons" in customers else pd.Series(False, index=customers.index)
+    flagged = risk_flagged(customers)
     ranked = pd.DataFrame(
         {"flagged": flagged[eligible], "revenue": customers.loc[eligible, "revenue"], "customer_id": customers.loc[eligible, "customer_id"]}
     ).sort_values(["flagged", "revenue", "customer_id"], ascending=[False, False, True], kind="stable")
@@ -161,8 +176,7 @@ def write_account_pages(result, folder) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     summary = result.summary
     customers = result.customers
-    chosen = customers["account_sheet"].fillna(False).astype(bool) if "account_sheet" in customers else customers["tier"].isin(ACCOUNT_TIERS)
-    accounts = customers[chosen]
+    accounts = customers[has_account_sheet(customers)]
     months = result.account_months.astype({"customer_id": str}) if not result.account_months.empty else result.account_months
     tiers = result.account_tiers.astype({"customer_id": str}) if not result.account_tiers.empty else result.account_tiers
     by_months = dict(tuple(months.groupby("customer_id"))) if not months.empty else {}

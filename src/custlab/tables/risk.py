@@ -54,15 +54,11 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
     """
     from IPython.display import HTML
 
-    from custlab.accounts import ACCOUNT_TIERS, account_file_name
+    from custlab.accounts import ACCOUNT_TIERS, account_file_name, has_account_sheet, risk_flagged
 
     accounts = customers[customers["tier"].isin(ACCOUNT_TIERS)]
-    has_sheet = (
-        accounts["account_sheet"].fillna(False).astype(bool)
-        if "account_sheet" in accounts
-        else pd.Series(True, index=accounts.index)
-    )
-    flagged = accounts[accounts["risk_reasons"].fillna("").ne("")].nlargest(limit, "revenue")
+    has_sheet = has_account_sheet(accounts)
+    flagged = accounts[risk_flagged(accounts)].nlargest(limit, "revenue")
     if flagged.empty:
         return HTML("<p>No key or important account carries a risk flag.</p>")
     rows = []
