@@ -6,7 +6,11 @@ differently:
 
 * ``msum(x)``: an exact sum of money (DECIMAL(38, 10), returned as DOUBLE), so
   that parallel aggregation cannot change the last bits of a total;
-* ``days_between(a, b)``: days from date ``a`` to date ``b``.
+* ``days_between(a, b)``: days from date ``a`` to date ``b``;
+* ``customer_bucket(id)``: the customer's hash bucket, 0 to
+  :data:`CUSTOMER_BUCKETS` - 1. DuckDB aggregates millions of customers a range
+  of buckets at a time (Spark, one range: all of them); the engines hash
+  differently, so a bucket is a storage and work unit, never a result.
 
 DuckDB runs the files as they are: :func:`custlab.io.connect` creates the
 macros. For Spark, :func:`to_spark` rewrites the text — each macro call is
@@ -18,10 +22,21 @@ from __future__ import annotations
 
 import re
 
+#: Hash buckets of customers (see ``customer_bucket``).
+CUSTOMER_BUCKETS = 64
+
+#: DuckDB definition of each custlab macro (created by :func:`custlab.io.connect`).
+DUCKDB_MACROS = {
+    "msum(x)": "CAST(sum(CAST(x AS DECIMAL(38, 10))) AS DOUBLE)",
+    "days_between(a, b)": "date_diff('day', a, b)",
+    "customer_bucket(x)": f"CAST(hash(x) % {CUSTOMER_BUCKETS} AS USMALLINT)",
+}
+
 #: Spark spelling of each custlab macro; ``{0}``, ``{1}`` are the arguments.
 SPARK_MACROS = {
     "msum": "CAST(sum(CAST({0} AS DECIMAL(38, 10))) AS DOUBLE)",
     "days_between": "datediff({1}, {0})",
+    "customer_bucket": f"pmod(hash({{0}}), {CUSTOMER_BUCKETS})",
 }
 
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from custlab import dialects
 from custlab.config import Source
 from custlab.exceptions import InputError
 
@@ -75,10 +76,11 @@ def connect(database: str | Path = ":memory:", spill_directory: str | Path | Non
     run_sql(con, "CREATE MACRO txt(x) AS NULLIF(trim(CAST(x AS VARCHAR)), '')")
     run_sql(con, "CREATE MACRO num(x) AS TRY_CAST(txt(x) AS DOUBLE)")
     # Sums of money are exact (DECIMAL) so that parallel aggregation cannot change
-    # the last bits of a total between two runs on the same data.
-    run_sql(con, "CREATE MACRO msum(x) AS CAST(sum(CAST(x AS DECIMAL(38, 10))) AS DOUBLE)")
-    # Days from a to b; spelled differently on every engine (see custlab.dialects).
-    run_sql(con, "CREATE MACRO days_between(a, b) AS date_diff('day', a, b)")
+    # the last bits of a total between two runs on the same data; days between two
+    # dates and a customer's hash bucket are spelled differently on every engine
+    # (see custlab.dialects).
+    for signature, body in dialects.DUCKDB_MACROS.items():
+        run_sql(con, f"CREATE MACRO {signature} AS {body}")
     return con
 
 

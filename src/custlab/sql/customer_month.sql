@@ -7,10 +7,14 @@
 -- carrying cost) are summed over the month; stocks (open and overdue
 -- receivables, expected-credit-loss allowance) are taken at the month end.
 -- Parameters: $first_month, $last_month (DATE, first days of months),
--- $cost_of_capital, $ecl_current, $ecl_1_30, $ecl_31_60, $ecl_61_90, $ecl_over_90.
+-- $cost_of_capital, $ecl_current, $ecl_1_30, $ecl_31_60, $ecl_61_90, $ecl_over_90,
+-- and $bucket_from, $bucket_to: only customers in the hash buckets
+-- [$bucket_from, $bucket_to). DuckDB runs it over a few bucket ranges when
+-- there are millions of customers (aggregate.build_customer_month), Spark once
+-- over all buckets.
 -- This is the step that reads every raw row, so it also runs on Spark
 -- (custlab.spark): it keeps to SQL both engines read alike plus custlab's
--- macros (msum, days_between; see custlab.dialects).
+-- macros (msum, days_between, customer_bucket; see custlab.dialects).
 WITH sales AS (
     SELECT customer_id,
            CAST(date_trunc('month', date) AS DATE) AS month,
@@ -23,6 +27,7 @@ WITH sales AS (
            count(*) AS lines
     FROM tx_in
     WHERE date >= $first_month AND date < CAST($last_month AS DATE) + INTERVAL 1 MONTH
+      AND customer_bucket(customer_id) >= $bucket_from AND customer_bucket(customer_id) < $bucket_to
     GROUP BY ALL
 ),
 serv AS (
@@ -32,6 +37,7 @@ serv AS (
            count(*) AS service_events
     FROM service_in
     WHERE date >= $first_month AND date < CAST($last_month AS DATE) + INTERVAL 1 MONTH
+      AND customer_bucket(customer_id) >= $bucket_from AND customer_bucket(customer_id) < $bucket_to
     GROUP BY ALL
 ),
 invoice_month AS (
@@ -46,6 +52,7 @@ invoice_month AS (
     FROM receivables_in AS r
     JOIN calendar AS c
       ON r.issued <= c.month_end AND coalesce(r.paid, DATE '9999-12-31') > c.month
+    WHERE customer_bucket(r.customer_id) >= $bucket_from AND customer_bucket(r.customer_id) < $bucket_to
 ),
 credit AS (
     SELECT customer_id,
