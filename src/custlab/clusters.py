@@ -28,7 +28,11 @@ from custlab.profit import active_customers
 
 def cluster_features(customers: pd.DataFrame) -> pd.DataFrame:
     """The features of active customers, before scaling (index = customers' index)."""
-    active = active_customers(customers)
+    # only the columns the features read: filtering rows copies every column kept
+    active = active_customers(
+        customers,
+        ["months_since_purchase", "lifetime_orders", "revenue", "orders", "profit", "cost_to_serve", "open_receivables"],
+    )
     revenue = active["revenue"].where(active["revenue"] > 0)
     candidates = {
         "recency_months": active.get("months_since_purchase"),
@@ -141,7 +145,8 @@ class CustomerSegmenter:
 
 def profile(customers: pd.DataFrame, features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     """Size, share of customers, revenue and profit, feature medians and tier mix per cluster, with a name."""
-    data = customers.loc[features.index].assign(cluster=labels)
+    # only the columns the profile reads: a row selection copies every column kept
+    data = customers.loc[features.index, [c for c in ("revenue", "profit", "tier") if c in customers]].assign(cluster=labels)
     grouped = data.groupby("cluster")
     table = pd.DataFrame(
         {

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from custlab import aggregate, customer_value, flags, loyalty, profit, retention, risk, tiers
+from custlab import aggregate, customer_value, flags, frames, loyalty, profit, retention, risk, tiers
 from custlab.periods import add_months
 from custlab.config import Config
 from custlab.periods import Period
@@ -87,13 +87,13 @@ def build(
     customers = customers.join(lean[["revenue_rank", "big", "lean_big", "margin_eaten_by", "lean_big_reason"]])
     customers["bulk_one_off"] = flags.bulk_one_off(customers, config.rules)
     if scores is not None:
-        customers = customers.merge(scores.drop(columns="surveys"), on="customer_id", how="left")
+        frames.add_columns(customers, scores.drop(columns="surveys"))
     customers = customers.join(
         loyalty.loyalty_flags(customers, period.end, settings.lapse_months, settings.satisfied_threshold)
     )
     retention_rate = retention.retention_rate(*counts) if counts else None
     values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
-    customers = customers.merge(values, on="customer_id", how="left")
+    frames.add_columns(customers, values)
     customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
     if not history:
         customers = add_risk(con, config, customers, window_start, last_month, period.end)
@@ -106,7 +106,7 @@ def add_risk(
     """Receivables ageing, DSO, dependence, big debtors, margin trends and territory, per customer."""
     rules = config.rules
     ageing = aggregate.receivables_ageing(con, window_start, period_end)
-    customers = customers.merge(ageing, on="customer_id", how="left")
+    frames.add_columns(customers, ageing)
     for column in ageing.columns.drop("customer_id"):
         customers[column] = customers[column].fillna(0.0)
     window_days = (period_end - window_start).days + 1

@@ -15,6 +15,7 @@ import copy
 import numpy as np
 import pandas as pd
 
+from custlab import frames
 from custlab.clv import (
     BetaGeoFitter,
     ConvergenceError,
@@ -63,7 +64,7 @@ def lifetime_value(
         notes for the report.
     """
     notes: list[str] = []
-    merged = rfm.merge(customers[["customer_id", "revenue", "profit"]], on="customer_id", how="left").fillna(
+    merged = frames.add_columns(rfm.copy(), customers[["customer_id", "revenue", "profit"]]).fillna(
         {"revenue": 0.0, "profit": 0.0}
     )
     x, t_x, age = merged["frequency"], merged["recency"], merged["T"]

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from custlab import frames
 from custlab.config import Rules
 from custlab.profit import active_customers
 
@@ -116,8 +117,10 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
         (discounts and fees up by ``price_pressure_points`` or more while the
         margin fell) and ``margin_reason`` in words.
     """
-    before = prior.set_index("customer_id").reindex(current["customer_id"])
-    before.index = current.index
+    positions = frames.row_positions(current["customer_id"], prior["customer_id"])
+    before = pd.DataFrame(
+        {c: frames.take_rows(prior[c], positions, current.index) for c in prior.columns.drop("customer_id")}
+    )
 
     def share(frame, column):
         return frame[column] / frame["revenue"].where(frame["revenue"] > 0)
@@ -176,8 +179,10 @@ def territory_flags(customers: pd.DataFrame, territory: pd.DataFrame | None, rul
     """Share of each business customer's revenue delivered outside its region, flagged above the threshold."""
     if territory is None or territory.empty:
         return pd.DataFrame({"outside_territory_share": np.nan, "territory_breach": False}, index=customers.index)
-    merged = customers[["customer_id"]].merge(territory, on="customer_id", how="left")
-    share = merged["revenue_outside_territory"].fillna(0) / merged["revenue_with_region"].where(merged["revenue_with_region"] > 0)
+    positions = frames.row_positions(customers["customer_id"], territory["customer_id"])
+    outside = frames.take_rows(territory["revenue_outside_territory"], positions, customers.index)
+    with_region = frames.take_rows(territory["revenue_with_region"], positions, customers.index)
+    share = outside.fillna(0) / with_region.where(with_region > 0)
     is_business = customers["kind"].eq("business").to_numpy() if "kind" in customers else True
     breach = (share >= rules.territory_max_outside_share) & is_business
     return pd.DataFrame({"outside_territory_share": share.to_numpy(), "territory_breach": breach.fillna(False).to_numpy()}, index=customers.index)

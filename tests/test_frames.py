@@ -1,0 +1,55 @@
+"""Matching per-customer tables by id in place gives what a left merge gives."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlab import frames
+
+
+def test_add_columns_is_a_left_merge_for_every_kind_of_column():
+    left = pd.DataFrame({"customer_id": ["c", "a", "x", "b"], "revenue": [3.0, 1.0, 9.0, 2.0]})
+    right = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "z"],  # x is missing, z is not in the file
+            "count": [1, 2, 3, 4],
+            "score": [0.5, np.nan, 1.5, 2.5],
+            "flag": [True, False, True, False],
+            "word": ["one", "two", None, "four"],
+            "day": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]),
+        }
+    )
+    expected = left.merge(right, on="customer_id", how="left")
+    got = frames.add_columns(left.copy(), right)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["count"].isna().tolist() == [False, False, True, False]
+    assert got.loc[0, "word"] is pd.NA or pd.isna(got.loc[0, "word"])
+
+
+def test_add_columns_keeps_dtypes_when_every_row_matches_and_keeps_the_index():
+    left = pd.DataFrame({"customer_id": ["b", "a"], "revenue": [2.0, 1.0]}, index=[10, 20])
+    right = pd.DataFrame({"customer_id": ["a", "b"], "count": [1, 2], "flag": [True, False]})
+    got = frames.add_columns(left, right)
+    assert got is left
+    assert got["count"].dtype == np.int64 and got["flag"].dtype == bool
+    assert got["count"].tolist() == [2, 1] and got.index.tolist() == [10, 20]
+
+
+def test_add_columns_refuses_repeated_keys_and_clashing_columns():
+    left = pd.DataFrame({"customer_id": ["a"], "revenue": [1.0]})
+    with pytest.raises(ValueError, match="repeat"):
+        frames.add_columns(left, pd.DataFrame({"customer_id": ["a", "a"], "x": [1, 2]}))
+    with pytest.raises(ValueError, match="in both frames"):
+        frames.add_columns(left, pd.DataFrame({"customer_id": ["a"], "revenue": [5.0]}))
+
+
+def test_row_positions_marks_missing_keys():
+    positions = frames.row_positions(pd.Series(["b", "q", "a"]), pd.Series(["a", "b"]))
+    assert positions.tolist() == [1, -1, 0]
+
+
+def test_row_positions_with_an_empty_table_or_keys_of_another_string_type():
+    assert frames.row_positions(pd.Series(["a", "b"]), pd.Series([], dtype=object)).tolist() == [-1, -1]
+    assert frames.row_positions(pd.Series([], dtype="str"), pd.Series(["a"])).tolist() == []
+    objects = pd.Series(["b", "a"], dtype=object)
+    assert frames.row_positions(pd.Series(["a", "b"], dtype="str"), objects).tolist() == [1, 0]
