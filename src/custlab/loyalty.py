@@ -53,7 +53,8 @@ def satisfaction_vs_loyalty(customers: pd.DataFrame, satisfied_min: float) -> di
     ``satisfied_defector_share`` (satisfied leavers / surveyed leavers),
     ``retention_satisfied`` and ``retention_not_satisfied`` (share not left).
     """
-    surveyed = customers[customers["last_satisfaction"].notna()] if "last_satisfaction" in customers else customers.iloc[0:0]
+    columns = customers[["last_satisfaction", "left", "satisfied"]] if "last_satisfaction" in customers else customers.iloc[0:0]
+    surveyed = columns[columns["last_satisfaction"].notna()]  # three columns: filtering rows copies every column kept
     leavers = surveyed[surveyed["left"]]
     satisfied = surveyed["last_satisfaction"] >= satisfied_min
     return {

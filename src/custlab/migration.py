@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custlab import frames
 from custlab.tiers import TIERS
 
 RANK = {tier: rank for rank, tier in enumerate(TIERS)}
@@ -31,9 +32,9 @@ def migration_states(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFr
         and ``state`` (the tier, or ``lost`` for a customer that left a tier
         because it stopped buying).
     """
-    before = previous.set_index("customer_id")["tier"]
     states = current[["customer_id", "tier"]].copy()
-    states["previous_tier"] = states["customer_id"].map(before).fillna("new")
+    positions = frames.row_positions(current["customer_id"], previous["customer_id"])
+    states["previous_tier"] = frames.take_rows(previous["tier"], positions, current.index).astype(object).fillna("new")
     stopped = current.get("tier_reason", pd.Series("", index=current.index)).eq("has stopped buying")
     lost = stopped & states["previous_tier"].isin([t for t in TIERS if t != "invalid"])
     states["state"] = states["tier"].where(~lost, "lost")
@@ -71,19 +72,20 @@ def movers(previous: pd.DataFrame, current: pd.DataFrame, states: pd.DataFrame, 
     """
     moved = states[states["previous_tier"].isin(TIERS) & states["tier"].isin(TIERS)]
     moved = moved[moved["previous_tier"] != moved["tier"]]
-    before = previous.set_index("customer_id")
-    now = current.set_index("customer_id")
-    ids = moved["customer_id"]
+    # rows by position (states has the current file's rows; the previous file is matched
+    # by id once): indexing ten million ids for .loc would cost more than the rest
+    now = current.loc[moved.index, [c for c in ("value", "profit", "orders", "overdue_receivables", "tier_reason") if c in current]]
+    before = previous.iloc[frames.row_positions(moved["customer_id"], previous["customer_id"])].set_axis(moved.index)
     table = moved.assign(
         direction=np.where(moved["tier"].map(RANK) < moved["previous_tier"].map(RANK), "up", "down"),
-        value_change=(now.loc[ids, "value"].to_numpy() - before.loc[ids, "value"].to_numpy()),
+        value_change=now["value"].to_numpy() - before["value"].to_numpy(),
     )
     up = table[table["direction"] == "up"].nlargest(limit, "value_change")
     down = table[table["direction"] == "down"].nsmallest(limit, "value_change")
-    shown = pd.concat([up, down], ignore_index=True)
+    shown = pd.concat([up, down])
     reasons = []
-    for cid in shown["customer_id"]:  # words only for the customers shown
-        b, n = before.loc[cid], now.loc[cid]
+    for row in shown.index:  # words only for the customers shown
+        b, n = before.loc[row], now.loc[row]
         parts = [f"profit {_change(n['profit'], b['profit'])}", f"orders {_change(n['orders'], b['orders'])}"]
         overdue = n.get("overdue_receivables", 0) - b.get("overdue_receivables", 0)
         if abs(overdue) >= 1:
@@ -91,6 +93,7 @@ def movers(previous: pd.DataFrame, current: pd.DataFrame, states: pd.DataFrame, 
         if n.get("tier_reason"):
             parts.append(str(n["tier_reason"]))
         reasons.append("; ".join(parts))
+    shown = shown.reset_index(drop=True)
     shown["reason"] = reasons
     return shown[["customer_id", "previous_tier", "tier", "direction", "value_change", "reason"]]
 
