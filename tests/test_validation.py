@@ -166,8 +166,11 @@ def test_parquet_and_xlsx_sources(tmp_path):
 def test_memory_limit_from_the_environment(monkeypatch):
     monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "2GB")
     con = io.connect()
-    limit, temp = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+    limit, temp, returned = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory'), current_setting('allocator_background_threads')"
+    ).fetchall()[0]
     assert limit.startswith("1.8") and temp.endswith("custlab-duckdb")  # 2 GB = 1.8 GiB; spills go to the temp folder
+    assert returned is True  # freed memory goes back to the system, not kept beside the pandas frames
     monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "lots")
     with pytest.raises(InputError, match="CUSTLAB_MEMORY_LIMIT='lots' is not a memory size"):
         io.connect()

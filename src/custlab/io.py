@@ -48,7 +48,8 @@ def connect(database: str | Path = ":memory:", spill_directory: str | Path | Non
     DuckDB spills to ``spill_directory`` (default: a folder under the system's
     temporary directory) when its memory runs short; ``CUSTLAB_MEMORY_LIMIT``
     (e.g. ``8GB``) caps its memory, which otherwise is DuckDB's default of 80%
-    of RAM. A period's analysis uses :func:`scratch_connection` instead, whose
+    of RAM. Memory it frees is returned to the system by DuckDB's allocator
+    background threads. A period's analysis uses :func:`scratch_connection` instead, whose
     tables live compressed in a file.
 
     Raises
@@ -58,6 +59,10 @@ def connect(database: str | Path = ":memory:", spill_directory: str | Path | Non
     """
     con = duckdb.connect(str(database))
     run_sql(con, "SET preserve_insertion_order = true")
+    # Memory DuckDB frees goes back to the system in the background. Without this its
+    # allocator kept it: after one customer window at 10M customers the process held
+    # 5.1 GB, of which 2.3 GB DuckDB no longer used, on top of the pandas customer file.
+    run_sql(con, "SET allocator_background_threads = true")
     spill = spill_directory or Path(tempfile.gettempdir()) / "custlab-duckdb"
     run_sql(con, f"SET temp_directory = {_sql_string(str(spill))}")
     limit = os.environ.get("CUSTLAB_MEMORY_LIMIT", "").strip()
