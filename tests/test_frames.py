@@ -53,3 +53,9 @@ def test_row_positions_with_an_empty_table_or_keys_of_another_string_type():
     assert frames.row_positions(pd.Series([], dtype="str"), pd.Series(["a"])).tolist() == []
     objects = pd.Series(["b", "a"], dtype=object)
     assert frames.row_positions(pd.Series(["a", "b"], dtype="str"), objects).tolist() == [1, 0]
+
+
+def test_is_in_marks_the_wanted_keys():
+    keys = pd.Series(["a", "b", "c", "b"], dtype="str")
+    assert frames.is_in(keys, pd.Series(["b", "z"], dtype=object)).tolist() == [False, True, False, True]
+    assert frames.is_in(keys, pd.Series([], dtype=object)).tolist() == [False] * 4

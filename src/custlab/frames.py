@@ -37,6 +37,18 @@ def row_positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
+def is_in(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Whether each of ``keys`` is one of ``wanted`` (a few ids among millions: Arrow's
+    hash lookup, where pandas ``isin`` on Arrow strings loops in Python)."""
+    values = pa.array(keys)
+    chosen = pa.array(wanted)
+    if len(values) == 0 or len(chosen) == 0:
+        return np.zeros(len(values), dtype=bool)
+    if chosen.type != values.type:
+        chosen = chosen.cast(values.type)
+    return pc.is_in(values, value_set=chosen).to_numpy(zero_copy_only=False)
+
+
 def take_rows(column: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
     """The values of ``column`` at ``positions`` (missing where -1), on ``index``.
 

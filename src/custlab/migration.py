@@ -34,7 +34,7 @@ def migration_states(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFr
     """
     states = current[["customer_id", "tier"]].copy()
     positions = frames.row_positions(current["customer_id"], previous["customer_id"])
-    states["previous_tier"] = frames.take_rows(previous["tier"], positions, current.index).astype(object).fillna("new")
+    states["previous_tier"] = frames.take_rows(previous["tier"], positions, current.index).fillna("new")
     stopped = current.get("tier_reason", pd.Series("", index=current.index)).eq("has stopped buying")
     lost = stopped & states["previous_tier"].isin([t for t in TIERS if t != "invalid"])
     states["state"] = states["tier"].where(~lost, "lost")
