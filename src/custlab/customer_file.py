@@ -81,23 +81,32 @@ def build(
     previous_start = period.window_start(2 * settings.window_months)
     counts = None if history else aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
     scores = None if history else aggregate.survey_scores(con, period.end)
+    has_surveys = scores is not None
+    # Each per-customer table is dropped once its columns are in the file: at ten
+    # million customers each is about half a GB (an id and four to seven numbers per
+    # customer), and they would otherwise all be held through the risk columns,
+    # where the file is largest.
 
     customers = profit.customer_profit(customers, profit_inputs)
     lean = flags.lean_big(customers, config.rules)
     customers = customers.join(lean[["revenue_rank", "big", "lean_big", "margin_eaten_by", "lean_big_reason"]])
+    del lean
     customers["bulk_one_off"] = flags.bulk_one_off(customers, config.rules)
-    if scores is not None:
+    if has_surveys:
         frames.add_columns(customers, scores.drop(columns="surveys"))
+    del scores
     customers = customers.join(
         loyalty.loyalty_flags(customers, period.end, settings.lapse_months, settings.satisfied_threshold)
     )
     retention_rate = retention.retention_rate(*counts) if counts else None
     values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
+    del rfm
     frames.add_columns(customers, values)
+    del values
     customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
     if not history:
         customers = add_risk(con, config, customers, window_start, last_month, period.end)
-    return CustomerFile(customers, window_start, previous_start, counts, value_model, notes, scores is not None)
+    return CustomerFile(customers, window_start, previous_start, counts, value_model, notes, has_surveys)
 
 
 def add_risk(
@@ -109,6 +118,7 @@ def add_risk(
     frames.add_columns(customers, ageing)
     for column in ageing.columns.drop("customer_id"):
         customers[column] = customers[column].fillna(0.0)
+    del ageing  # the per-customer tables go as soon as their columns are in the file
     window_days = (period_end - window_start).days + 1
     customers["dso_days"] = risk.dso_days(customers["open_receivables"], customers["credit_sales"], window_days)
     total_revenue = customers["revenue"].clip(lower=0).sum()
@@ -122,6 +132,7 @@ def add_risk(
         columns=["revenue", "cogs", "discount", "channel_fee", "cost_to_serve"],
     )  # fmt: skip
     customers = customers.join(risk.margin_trends(customers, prior, rules))
+    del prior
     customers = customers.join(risk.territory_flags(customers, aggregate.territory_sales(con, window_start, period_end), rules))
     customers["risk_reasons"] = risk.risk_reasons(customers)
     return customers
