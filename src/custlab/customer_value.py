@@ -64,7 +64,7 @@ def lifetime_value(
         notes for the report.
     """
     notes: list[str] = []
-    merged = frames.add_columns(rfm.copy(), customers[["customer_id", "revenue", "profit"]]).fillna(
+    merged = frames.add_columns(rfm.copy(deep=False), customers[["customer_id", "revenue", "profit"]]).fillna(
         {"revenue": 0.0, "profit": 0.0}
     )
     x, t_x, age = merged["frequency"], merged["recency"], merged["T"]

@@ -17,6 +17,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def _arrow_keys(keys: pd.Series, others: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """Both key columns as Arrow arrays, ``others`` in the type of ``keys`` (e.g. Python
+    strings against an Arrow string column)."""
+    first, second = pa.array(keys), pa.array(others)
+    if len(first) and len(second) and second.type != first.type:
+        second = second.cast(first.type)
+    return first, second
+
+
 def row_positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
     """Position in ``table_keys`` of each of ``keys``, -1 where a key is not there.
 
@@ -25,14 +34,11 @@ def row_positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
     ValueError
         When ``table_keys`` repeats a key (a key would match more than one row).
     """
-    wanted = pa.array(keys)
-    table = pa.array(table_keys)
+    wanted, table = _arrow_keys(keys, table_keys)
     if len(pc.unique(table)) != len(table):
         raise ValueError(f"{table_keys.name or 'keys'} repeat: one row per key is needed to match rows")
     if len(wanted) == 0 or len(table) == 0:
         return np.full(len(wanted), -1, dtype=np.int64)
-    if table.type != wanted.type:  # e.g. an Arrow string column against Python strings
-        table = table.cast(wanted.type)
     found = pc.index_in(wanted, value_set=table)
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
@@ -40,12 +46,9 @@ def row_positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
 def is_in(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
     """Whether each of ``keys`` is one of ``wanted`` (a few ids among millions: Arrow's
     hash lookup, where pandas ``isin`` on Arrow strings loops in Python)."""
-    values = pa.array(keys)
-    chosen = pa.array(wanted)
+    values, chosen = _arrow_keys(keys, wanted)
     if len(values) == 0 or len(chosen) == 0:
         return np.zeros(len(values), dtype=bool)
-    if chosen.type != values.type:
-        chosen = chosen.cast(values.type)
     return pc.is_in(values, value_set=chosen).to_numpy(zero_copy_only=False)
 
 
