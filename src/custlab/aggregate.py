@@ -105,6 +105,14 @@ def split_buckets(rows: int, rows_per_pass: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
+def create_in_passes(con: duckdb.DuckDBPyConnection, table: str, select: str, passes: list[dict]) -> None:
+    """Create ``table`` from ``select`` run once per parameter set in ``passes``, in that
+    order: the first pass creates (or replaces) the table, the others append to it."""
+    for number, parameters in enumerate(passes):
+        verb = f"CREATE OR REPLACE TABLE {table} AS" if number == 0 else f"INSERT INTO {table}"
+        io.run_sql(con, f"{verb} {select}", parameters)
+
+
 def calendar_months(first_month: date, last_month: date) -> pd.DataFrame:
     """One row per month from ``first_month`` to ``last_month``: ``month`` (first day) and ``month_end`` (last day)."""
     starts = pd.period_range(first_month, last_month, freq="M")
@@ -189,13 +197,12 @@ def build_customer_month(
     # The bucket column is added here, not in the SQL file that Spark shares: it is
     # DuckDB's storage layout (row groups of one bucket range, which a scan filtered
     # on buckets skips).
-    for number, buckets in enumerate(split_buckets(lines, LINES_PER_PASS)):
-        verb = "CREATE OR REPLACE TABLE customer_month AS" if number == 0 else "INSERT INTO customer_month"
-        io.run_sql(
-            con,
-            f"{verb} SELECT *, customer_bucket(customer_id) AS bucket FROM ({read_sql('customer_month')}\n) ORDER BY bucket",
-            customer_month_parameters(first_month, last_month, settings, buckets),
-        )
+    create_in_passes(
+        con,
+        "customer_month",
+        f"SELECT *, customer_bucket(customer_id) AS bucket FROM ({read_sql('customer_month')}\n) ORDER BY bucket",
+        [customer_month_parameters(first_month, last_month, settings, b) for b in split_buckets(lines, LINES_PER_PASS)],
+    )
 
 
 def customer_window(
@@ -220,11 +227,13 @@ def customer_window(
     sql = read_sql("customer_window")
     parameters = {"window_start": window_start, "last_month": last_month, "trend_months": trend_months}
     wanted = "*" if columns is None else ", ".join(["customer_id", *columns])
-    io.run_sql(con, "DROP TABLE IF EXISTS customer_window_parts")
     try:
-        for number, (low, high) in enumerate(bucket_ranges(con)):
-            verb = "CREATE TABLE customer_window_parts AS" if number == 0 else "INSERT INTO customer_window_parts"
-            io.run_sql(con, f"{verb} SELECT {wanted} FROM ({sql}\n) AS w", {**parameters, "bucket_from": low, "bucket_to": high})
+        create_in_passes(
+            con,
+            "customer_window_parts",
+            f"SELECT {wanted} FROM ({sql}\n) AS w",
+            [{**parameters, "bucket_from": low, "bucket_to": high} for low, high in bucket_ranges(con)],
+        )
         have = _table_columns(con, "customers") if attributes and columns is None else set()
         described = [c for c in TABLES["customers"].optional if c in have]
         query = "SELECT * FROM customer_window_parts ORDER BY customer_id"
