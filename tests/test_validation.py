@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from custlab import io, validation
+from custlab import aggregate, io, validation
 from custlab.config import load_config
 from custlab.exceptions import InputError
 from tests.conftest import write
@@ -174,6 +174,36 @@ def test_memory_limit_from_the_environment(monkeypatch):
     monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "lots")
     with pytest.raises(InputError, match="CUSTLAB_MEMORY_LIMIT='lots' is not a memory size"):
         io.connect()
+
+
+@pytest.mark.parametrize("limit", ["2GB", ""])
+def test_release_cache_evicts_read_blocks_and_keeps_the_limit(monkeypatch, tmp_path, limit):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", limit)
+
+    def cached() -> int:  # bytes of table blocks DuckDB holds in memory
+        return con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'").fetchall()[0][0]
+
+    with io.scratch_connection() as con:
+        configured = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        # hashes: numbers that do not compress, so the table takes a few dozen blocks
+        io.run_sql(con, "CREATE TABLE facts AS SELECT hash(range) AS x, hash(range + 1) AS y FROM range(3000000)")
+        io.run_sql(con, "CHECKPOINT")
+        io.run_sql(con, "SELECT sum(x), sum(y) FROM facts")  # a plain query keeps the blocks it read
+        assert cached() > 5_000_000
+        io.release_cache(con)
+        assert cached() < 1_000_000
+        query = "SELECT count(*) AS n, max(x) - min(x) AS x, max(y) - min(y) AS y FROM facts"
+        frame = aggregate.fetch_frame(con, query)
+        assert cached() < 1_000_000
+        assert frame.iloc[0, 0] == 3000000 and frame.equals(con.execute(query).df())
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == configured
+    # in memory the blocks are the tables themselves: nothing is evicted (nor spilled)
+    con = io.connect()
+    io.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(3000000)")
+    before = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+    io.release_cache(con)
+    assert con.execute("SELECT sum(memory_usage_bytes), sum(temporary_storage_bytes) FROM duckdb_memory()").fetchall()[0] == (before, 0)
 
 
 def test_scratch_connection_keeps_tables_in_a_file_removed_afterwards(monkeypatch, tmp_path):

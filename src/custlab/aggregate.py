@@ -113,6 +113,15 @@ def create_in_passes(con: duckdb.DuckDBPyConnection, table: str, select: str, pa
         io.run_sql(con, f"{verb} {select}", parameters)
 
 
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | list | None = None) -> pd.DataFrame:
+    """The result of ``sql`` as a frame, with DuckDB's cache of the blocks it read given back
+    (see :func:`custlab.io.release_cache`): the frame goes on to pandas work, the blocks
+    would only sit beside it."""
+    frame = con.execute(sql, parameters).df()
+    io.release_cache(con)
+    return frame
+
+
 def calendar_months(first_month: date, last_month: date) -> pd.DataFrame:
     """One row per month from ``first_month`` to ``last_month``: ``month`` (first day) and ``month_end`` (last day)."""
     starts = pd.period_range(first_month, last_month, freq="M")
@@ -241,7 +250,7 @@ def customer_window(
             listed = ", ".join(f"c.{c}" for c in described)
             query = (f"SELECT w.*, {listed} FROM customer_window_parts AS w "
                      "LEFT JOIN customers AS c USING (customer_id) ORDER BY w.customer_id")
-        frame = con.execute(query).df()
+        frame = fetch_frame(con, query)
     finally:
         io.run_sql(con, "DROP TABLE IF EXISTS customer_window_parts")
     if columns is None and "kind" not in frame:
@@ -276,12 +285,12 @@ def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFra
 
     Reads ``purchase_days``: :func:`build_purchase_days` must have run.
     """
-    return con.execute(read_sql("customer_rfm"), {"period_end": period_end}).df()
+    return fetch_frame(con, read_sql("customer_rfm"), {"period_end": period_end})
 
 
 def cohort_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Buyers per acquisition cohort and month since acquisition (long format)."""
-    return con.execute(read_sql("cohorts")).df()
+    return fetch_frame(con, read_sql("cohorts"))
 
 
 def retention_counts(
@@ -292,6 +301,7 @@ def retention_counts(
         read_sql("retention"),
         {"previous_start": previous_start, "window_start": window_start, "last_month": last_month},
     ).fetchall()[0]
+    io.release_cache(con)
     return int(row[0]), int(row[1])
 
 
@@ -299,7 +309,7 @@ def survey_scores(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFr
     """Latest satisfaction score per customer, or None without a surveys table."""
     if not _table_columns(con, "surveys"):
         return None
-    return con.execute(read_sql("surveys"), {"period_end": period_end}).df()
+    return fetch_frame(con, read_sql("surveys"), {"period_end": period_end})
 
 
 def holdout_purchases(con: duckdb.DuckDBPyConnection, calibration_end: date, period_end: date) -> pd.DataFrame:
@@ -307,14 +317,12 @@ def holdout_purchases(con: duckdb.DuckDBPyConnection, calibration_end: date, per
 
     Reads ``purchase_days``: :func:`build_purchase_days` must have run.
     """
-    return con.execute(
-        read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end}
-    ).df()
+    return fetch_frame(con, read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end})
 
 
 def receivables_ageing(con: duckdb.DuckDBPyConnection, window_start: date, period_end: date) -> pd.DataFrame:
     """Open receivables per ageing bucket at ``period_end`` and credit sales in the window, per customer."""
-    return con.execute(read_sql("receivables_ageing"), {"window_start": window_start, "period_end": period_end}).df()
+    return fetch_frame(con, read_sql("receivables_ageing"), {"window_start": window_start, "period_end": period_end})
 
 
 def territory_sales(con: duckdb.DuckDBPyConnection, window_start: date, period_end: date) -> pd.DataFrame | None:
@@ -322,15 +330,15 @@ def territory_sales(con: duckdb.DuckDBPyConnection, window_start: date, period_e
     if "region" not in _table_columns(con, "transactions") or "region" not in _table_columns(con, "customers"):
         return None
     io.run_sql(con, "CREATE OR REPLACE TEMP VIEW tx_region AS SELECT customer_id, date, revenue, region FROM transactions")
-    return con.execute(read_sql("territory"), {"window_start": window_start, "period_end": period_end}).df()
+    return fetch_frame(con, read_sql("territory"), {"window_start": window_start, "period_end": period_end})
 
 
 def customer_months(con: duckdb.DuckDBPyConnection, customer_ids: pd.Series) -> pd.DataFrame:
     """The ``customer_month`` rows of the given customers (for account sheets)."""
     con.register("wanted_customers", pd.DataFrame({"customer_id": customer_ids.astype(str).to_numpy()}))
     try:
-        return con.execute(
-            "SELECT m.* EXCLUDE (bucket) FROM customer_month AS m JOIN wanted_customers USING (customer_id) ORDER BY customer_id, month"
-        ).df()
+        return fetch_frame(
+            con, "SELECT m.* EXCLUDE (bucket) FROM customer_month AS m JOIN wanted_customers USING (customer_id) ORDER BY customer_id, month"
+        )
     finally:
         con.unregister("wanted_customers")

@@ -71,6 +71,9 @@ def connect(database: str | Path = ":memory:", spill_directory: str | Path | Non
             run_sql(con, f"SET memory_limit = {_sql_string(limit)}")
         except duckdb.Error:
             raise InputError(f"CUSTLAB_MEMORY_LIMIT={limit!r} is not a memory size (write e.g. 8GB or 500MB)") from None
+    # Kept as written: DuckDB shows its limit rounded (4GB reads "3.7 GiB"), and
+    # release_cache must put back exactly this one.
+    run_sql(con, f"SET VARIABLE custlab_memory_limit = {_sql_string(limit)}")
     # custlab logs its own steps; DuckDB's progress bar would write into scheduler logs.
     # (Inside a Jupyter kernel DuckDB refuses to touch the setting without ipywidgets;
     # there it has no bar to switch off anyway.)
@@ -87,6 +90,34 @@ def connect(database: str | Path = ":memory:", spill_directory: str | Path | Non
     for signature, body in dialects.DUCKDB_MACROS.items():
         run_sql(con, f"CREATE MACRO {signature} AS {body}")
     return con
+
+
+def release_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """Give back the memory of the table blocks DuckDB keeps cached after a query.
+
+    DuckDB keeps every block a query read, up to its memory limit, in case the
+    next query reads it again. Between the queries of an analysis those bytes sit
+    beside the pandas frames built from their results: after one customer window
+    at 10 million customers, 1.8 GB of ``customer_month`` blocks (the process
+    went from 4.1 to 2.6 GB when they were evicted). Lowering the memory limit
+    for a moment evicts them; a later query reads them again from the database
+    file (usually from the operating system's file cache).
+
+    Only for a database file (see :func:`scratch_connection`): in an in-memory
+    database those blocks are the tables themselves and would be spilled to disk.
+    """
+    in_file = con.execute(
+        "SELECT path IS NOT NULL FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+    if not in_file:
+        return
+    limit = con.execute("SELECT getvariable('custlab_memory_limit')").fetchall()[0][0]
+    try:
+        run_sql(con, "SET memory_limit = '1MB'")
+    except duckdb.OutOfMemoryException:
+        pass  # blocks still in use cannot be evicted: the next query frees them
+    finally:
+        run_sql(con, f"SET memory_limit = {_sql_string(limit)}" if limit else "RESET memory_limit")
 
 
 @contextmanager
