@@ -39,6 +39,8 @@ def test_lean_big_flags_thin_big_customers_and_names_the_cost():
     assert out.loc[0, "margin_eaten_by"] == "discount"
     assert out.loc[1, "margin_eaten_by"] == "cost_to_serve"
     assert out.loc[0, "lean_big_reason"] == "discounts and rebates 45% of revenue vs 2% for other big customers; margin 2%"
+    # c1: 400 / 900 of revenue on service, against 2% for c2, the only big customer not flagged
+    assert out.loc[1, "lean_big_reason"] == "cost to serve 44% of revenue vs 2% for other big customers; margin 3%"
     assert out.loc[2, "lean_big_reason"] == ""
     assert out["revenue_rank"].tolist() == list(range(1, 11))
 

@@ -57,12 +57,17 @@ def lean_big(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
     excess = shares[flagged].sub(typical.fillna(0.0), axis=1)
     culprit = excess.idxmax(axis=1).reindex(customers.index).where(flagged, "")
     reasons = pd.Series("", index=customers.index, dtype=object)
-    for index in customers.index[flagged]:
-        term = culprit[index]
-        reasons[index] = (
-            f"{COST_TERMS[term].lower()} {shares.at[index, term]:.0%} of revenue vs "
-            f"{typical.get(term, float('nan')):.0%} for other big customers; margin {margin[index]:.0%}"
-        )
+    on = flagged.to_numpy()
+    if on.any():
+        # Plain arrays, not a label lookup per customer: at ten million customers about
+        # 130,000 are flagged, and three lookups each took 4 s in all.
+        terms = culprit.to_numpy()[on]
+        own = shares.to_numpy()[on][np.arange(len(terms)), shares.columns.get_indexer(terms)]
+        others = typical.reindex(terms).to_numpy()
+        reasons[on] = [
+            f"{COST_TERMS[term].lower()} {share:.0%} of revenue vs {other:.0%} for other big customers; margin {rate:.0%}"
+            for term, share, other, rate in zip(terms, own, others, margin.to_numpy()[on])
+        ]
     return pd.DataFrame(
         {
             "revenue_rank": rank.astype("Int64"),
