@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import io
+from custlab import accounts, io, runner
 from custlab.config import load_config
 from custlab.export import external_references
 
@@ -113,6 +113,27 @@ def test_tables_too_long_for_csv_are_published_as_parquet(tmp_path):
     written = io.write_table(frame, tmp_path, "customers", max_csv_rows=2)
     assert written.name == "customers.parquet"
     assert pd.read_parquet(written).equals(frame)
+
+
+def test_a_customers_table_too_long_for_csv_is_the_saved_parquet_and_not_held_twice(published, tmp_path, monkeypatch):
+    demo, folder = published
+    config = demo / "parquet_customers.toml"
+    config.write_text((demo / "custlab.toml").read_text().replace("[settings]\n", "[settings]\nmax_csv_rows = 500\n"))
+    held = []
+    write_pages = accounts.write_account_pages
+    monkeypatch.setattr(accounts, "write_account_pages", lambda result, out: held.append(len(result.customers)) or write_pages(result, out))
+    target = runner.run_report(config, PERIOD, out=tmp_path / "reports", log=lambda line: None)
+    run = json.loads((target / "run.json").read_text())
+    assert run["tables"] == {"customers": "customers.parquet", "quality": "quality.csv", "quarantine": "quarantine.csv"}
+    customers = pd.read_parquet(target / "customers.parquet")
+    as_csv = pd.read_csv(folder / "customers.csv", dtype={"customer_id": str})
+    assert len(customers) == len(as_csv) > 500
+    assert customers["customer_id"].tolist() == as_csv["customer_id"].tolist()
+    assert customers["profit"].to_numpy() == pytest.approx(as_csv["profit"].to_numpy(), rel=1e-12)
+    # while the notebook ran and the files were written, the runner held only the account sheets' rows
+    sheets = sorted(p.name for p in (target / "accounts").glob("*.html"))
+    assert held == [len(sheets)] == [customers["account_sheet"].sum()]
+    assert sheets == sorted(p.name for p in (folder / "accounts").glob("*.html"))
 
 
 def test_the_log_shows_every_stage_as_it_finishes(published):

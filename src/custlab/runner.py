@@ -14,10 +14,12 @@ from __future__ import annotations
 import difflib
 import os
 import platform
+import shutil
 import subprocess
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -251,6 +253,15 @@ def run_report(
                 result = pipeline.pseudonymise(result, pseudonymise_salt)
             pipeline.save_result(result, results_dir)
             step("analyse", began)
+            limit = config.settings.max_csv_rows
+            saved_customers = None
+            if len(result.customers) > limit:
+                # Published as the Parquet file just saved, copied. The notebook's kernel
+                # reads that file too: holding the frame here as well would double the
+                # run's memory at millions of customers (10M: about 6 GB each). Only the
+                # account sheets' rows are kept.
+                saved_customers = results_dir / pipeline.FRAME_FILES["customers"]
+                result = replace(result, customers=result.customers[accounts.has_account_sheet(result.customers)])
 
             began = time.perf_counter()
             executed = run_dir / notebook.name
@@ -275,9 +286,13 @@ def run_report(
             )
             size = export.export_html(executed, staging / "index.html", title, subtitle, max_html_bytes)
             accounts.write_account_pages(result, staging / "accounts")
-            limit = config.settings.max_csv_rows
-            tables = {name: io.write_table(frame, staging, name, limit).name for name, frame in
-                      [("customers", result.customers), ("quality", result.quality), ("quarantine", result.quarantine)]}
+            if saved_customers is not None:
+                shutil.copyfile(saved_customers, staging / "customers.parquet")
+                tables = {"customers": "customers.parquet"}
+            else:
+                tables = {"customers": io.write_table(result.customers, staging, "customers", limit).name}
+            tables.update({name: io.write_table(frame, staging, name, limit).name for name, frame in
+                           [("quality", result.quality), ("quarantine", result.quarantine)]})
             manifest["tables"] = tables
             io.write_json(staging / "summary.json", result.summary)
             step("export", began)
