@@ -140,7 +140,9 @@ def test_missing_cost_column_uses_the_named_assumption():
         }
     )
     inputs = ProfitInputs(has_cost=False, has_service=False, has_receivables=False, default_gross_margin=0.25)
+    before = frame.copy()
     out = customer_profit(frame, inputs)
+    pd.testing.assert_frame_equal(frame, before)  # the caller's frame is left as it was
     assert out["cogs"].tolist() == [75.0, 0.0]
     assert out["profit"].tolist() == [25.0, -5.0]
     assert out["cogs_assumed"].all()
