@@ -459,14 +459,25 @@ def save_result(result: PeriodResult, folder: str | Path) -> Path:
     return folder
 
 
-def load_result(folder: str | Path) -> PeriodResult:
-    """Read a result written by :func:`save_result`."""
+def load_result(folder: str | Path, account_rows_only: bool = False) -> PeriodResult:
+    """Read a result written by :func:`save_result`.
+
+    With ``account_rows_only`` the customers table holds only the customers with
+    an account sheet (``account_sheet``; all of them in results saved without that
+    column): what publishing the account sheets needs, without reading millions
+    of rows.
+    """
     folder = Path(folder)
     missing = [name for name in [*FRAME_FILES.values(), "summary.json"] if not (folder / name).is_file()]
     if missing:
         raise InputError(f"not a custlab results folder (missing {', '.join(missing)})", file=str(folder))
     summary = io.read_json(folder / "summary.json")
-    frames = {name: io.read_frame(folder / file_name) for name, file_name in FRAME_FILES.items()}
+    frames = {name: io.read_frame(folder / file_name) for name, file_name in FRAME_FILES.items() if name != "customers"}
+    customers_file = folder / FRAME_FILES["customers"]
+    if account_rows_only and "account_sheet" in io.parquet_columns(customers_file):
+        frames["customers"] = io.read_frame(customers_file, rows_where=("account_sheet", True))
+    else:
+        frames["customers"] = io.read_frame(customers_file)
     return PeriodResult(summary=summary, notes=list(summary.get("notes", [])), **frames)
 
 
