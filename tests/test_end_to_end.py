@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import accounts, io, runner
+from custlab import accounts, io, pipeline, runner
 from custlab.config import load_config
 from custlab.export import external_references
 
@@ -134,6 +134,17 @@ def test_a_customers_table_too_long_for_csv_is_the_saved_parquet_and_not_held_tw
     sheets = sorted(p.name for p in (target / "accounts").glob("*.html"))
     assert held == [len(sheets)] == [customers["account_sheet"].sum()]
     assert sheets == sorted(p.name for p in (folder / "accounts").glob("*.html"))
+
+
+def test_a_saved_customer_file_loads_back_as_it_was_written(published):
+    _, folder = published
+    run = json.loads((folder / "run.json").read_text())
+    results = folder.parent / "_runs" / PERIOD / run["run_id"] / "results"
+    loaded = pipeline.load_result(results).customers
+    # read column by column (less memory at millions of customers): the same frame as pandas reads
+    pd.testing.assert_frame_equal(loaded, pd.read_parquet(results / "customers.parquet"), check_exact=True)
+    assert loaded["customer_id"].dtype == "str" and loaded["revenue_rank"].dtype == "Int64"
+    assert loaded["tier"].notna().all() and loaded["cogs_assumed"].dtype == bool
 
 
 def test_the_log_shows_every_stage_as_it_finishes(published):
