@@ -61,3 +61,21 @@ def test_thin_curve_keeps_ends_and_peak():
     assert len(thin) <= 101
     assert thin["cumulative_share"].max() == curve["cumulative_share"].max()
     assert thin.index[0] == 0 and thin.index[-1] == len(curve) - 1
+
+
+def test_revenue_profit_scatter_draws_every_flagged_customer_and_a_sample_of_the_rest():
+    from custlab import plots
+
+    n = 500
+    frame = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(n)], "revenue": np.linspace(1.0, 1000.0, n), "profit": np.linspace(-50.0, 200.0, n),
+        "lean_big": False, "bulk_one_off": False, "in_window": True, "name": "a column the chart does not read",
+    })  # fmt: skip
+    frame.loc[:2, "lean_big"] = True
+    frame.loc[3:4, "bulk_one_off"] = True
+    frame.loc[5:9, "in_window"] = False  # not active in the window: not drawn
+    ax = plots.revenue_profit_scatter(frame, max_points=100, labels=2)
+    assert [len(points.get_offsets()) for points in ax.collections] == [100, 2, 3]  # others (sampled), bulk, lean
+    assert sorted(text.get_text() for text in ax.texts) == ["c1", "c2"]  # the two largest lean big customers
+    ax = plots.revenue_profit_scatter(frame, max_points=1000)
+    assert [len(points.get_offsets()) for points in ax.collections] == [n - 10, 2, 3]

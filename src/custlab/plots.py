@@ -128,7 +128,9 @@ def revenue_profit_scatter(
     the picture and the file stay small); every flagged customer is drawn, and the
     ``labels`` largest lean big customers are labelled with their id.
     """
-    active = active_customers(customers)
+    # only the columns drawn: filtering the rows of the whole file copied it (10M
+    # customers: 22 s, and the report notebook's kernel went from 7.7 to 17.7 GB)
+    active = active_customers(customers, ["customer_id", "revenue", "profit", "lean_big", "bulk_one_off"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5.5))
     lean = active[active.get("lean_big", False) == True]  # noqa: E712 - column may be absent
