@@ -43,6 +43,16 @@ def test_add_columns_refuses_repeated_keys_and_clashing_columns():
         frames.add_columns(left, pd.DataFrame({"customer_id": ["a"], "revenue": [5.0]}))
 
 
+def test_repeated_keys_are_refused_whether_or_not_the_table_is_in_key_order():
+    keys = pd.Series(["a", "b", "c"])
+    assert frames.row_positions(keys, pd.Series(["a", "b", "c"])).tolist() == [0, 1, 2]  # in order: no hash needed
+    assert frames.row_positions(keys, pd.Series(["c", "a", "b"])).tolist() == [1, 2, 0]  # out of order, unique
+    assert frames.row_positions(keys, pd.Series(["a", None, "c"])).tolist() == [0, -1, 2]
+    for repeated in (["a", "b", "b", "c"], ["b", "a", "b"], ["a", "b", "a"]):
+        with pytest.raises(ValueError, match="repeat"):
+            frames.row_positions(keys, pd.Series(repeated))
+
+
 def test_row_positions_marks_missing_keys():
     positions = frames.row_positions(pd.Series(["b", "q", "a"]), pd.Series(["a", "b"]))
     assert positions.tolist() == [1, -1, 0]
