@@ -147,6 +147,20 @@ def test_a_saved_customer_file_loads_back_as_it_was_written(published):
     assert loaded["tier"].notna().all() and loaded["cogs_assumed"].dtype == bool
 
 
+def test_read_frame_keeps_the_rows_asked_for_batch_by_batch(tmp_path):
+    frame = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(5000)], "account_sheet": [i % 7 == 0 for i in range(5000)],
+        "revenue_rank": pd.array(range(5000), dtype="Int64"), "tier": ["key", None] * 2500,
+    })  # fmt: skip
+    frame.to_parquet(tmp_path / "customers.parquet", index=False, row_group_size=600)  # several batches
+    kept = io.read_frame(tmp_path / "customers.parquet", rows_where=("account_sheet", True))
+    expected = pd.read_parquet(tmp_path / "customers.parquet")
+    pd.testing.assert_frame_equal(kept, expected[expected["account_sheet"]].reset_index(drop=True), check_exact=True)
+    assert len(kept) == 715
+    with pytest.raises(ValueError, match="Parquet"):
+        io.read_frame(tmp_path / "quality.csv", rows_where=("account_sheet", True))
+
+
 def test_the_log_shows_every_stage_as_it_finishes(published):
     _, folder = published
     lines = (folder.parent.parent / "report.log").read_text().splitlines()

@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from custlab import dialects
@@ -304,8 +306,13 @@ def read_frame(path: Path, rows_where: tuple[str, object] | None = None) -> pd.D
         # Column by column, each Arrow buffer freed once converted: a report notebook
         # reading a 10M-customer file peaked at 8.9 GB and took 3.4 s this way, against
         # 10.7 GB and 17.0 s for pandas.read_parquet (same frame).
-        filters = [(rows_where[0], "==", rows_where[1])] if rows_where else None
-        return pq.read_table(path, filters=filters).to_pandas(split_blocks=True, self_destruct=True)
+        if rows_where is None:
+            return pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
+        # batch by batch, so only the rows kept are ever held together
+        column, value = rows_where
+        source = pq.ParquetFile(path)
+        kept = [batch.filter(pc.equal(batch.column(column), value)) for batch in source.iter_batches()]
+        return pa.Table.from_batches(kept, schema=source.schema_arrow).to_pandas(split_blocks=True, self_destruct=True)
     if rows_where:
         raise ValueError("rows_where needs a Parquet file")
     try:
