@@ -2,6 +2,10 @@
 with each other and with the raw files."""
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -159,6 +163,40 @@ def test_read_frame_keeps_the_rows_asked_for_batch_by_batch(tmp_path):
     assert len(kept) == 715
     with pytest.raises(ValueError, match="Parquet"):
         io.read_frame(tmp_path / "quality.csv", rows_where=("account_sheet", True))
+
+
+def _sleep_then_note(path: str) -> None:
+    """A long "analysis" that notes when it is interrupted (run by the test below)."""
+    try:
+        time.sleep(600)
+    finally:
+        Path(path).write_text("cleaned up", encoding="utf-8")
+
+
+ORPHANED_RUNNER = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from custlab import runner
+from tests.test_end_to_end import _sleep_then_note
+context = multiprocessing.get_context("spawn")
+pool = ProcessPoolExecutor(1, mp_context=context, initializer=runner._analysis_process_started, initargs=(context.Queue(),))
+pool.submit(runner._run_guarded, _sleep_then_note, sys.argv[1])
+time.sleep(4)
+print(next(iter(pool._processes)), flush=True)
+os._exit(0)  # the runner is killed, say by a scheduler
+"""
+
+
+def test_an_analysis_whose_runner_is_killed_stops_and_cleans_up(tmp_path):
+    note = tmp_path / "note.txt"
+    done = subprocess.run([sys.executable, "-c", ORPHANED_RUNNER, str(note)], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    child = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + runner.ORPHAN_GRACE_SECONDS / 2  # well before it would be ended anyway
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists()
+    assert note.read_text() == "cleaned up"  # interrupted, so its finally blocks (the scratch folder's removal) ran
 
 
 def test_the_log_shows_every_stage_as_it_finishes(published):

@@ -17,7 +17,9 @@ import os
 import platform
 import queue
 import shutil
+import signal
 import subprocess
+import threading
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -113,10 +115,44 @@ def check_parameters(notebook: Path, given: dict[str, str]) -> dict[str, object]
 
 _progress_queue = None  # set in the analysis process by _analysis_process_started
 
+#: Seconds an analysis whose runner is gone gets to stop by itself before it is ended.
+ORPHAN_GRACE_SECONDS = 60
+
 
 def _analysis_process_started(progress_queue) -> None:
     global _progress_queue
     _progress_queue = progress_queue
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
+
+
+_orphaned = threading.Event()
+
+
+def _stop_when_orphaned(runner: int) -> None:
+    """End the analysis process when the runner that started it is gone.
+
+    A scheduler that kills a run kills the runner; without this the analysis
+    would go on alone for minutes with gigabytes of memory. It is interrupted
+    first, so that its scratch database is removed (see :func:`_run_guarded`),
+    and ended if it has not stopped within :data:`ORPHAN_GRACE_SECONDS`.
+    """
+    while os.getppid() == runner:
+        time.sleep(0.5)
+    _orphaned.set()
+    os.kill(os.getpid(), signal.SIGINT)  # a real signal: it also wakes a sleeping or querying main thread
+    time.sleep(ORPHAN_GRACE_SECONDS)
+    os._exit(1)
+
+
+def _run_guarded(function, *args):
+    """``function(*args)`` in the analysis process; when its runner is gone, the process
+    exits as soon as the function has been interrupted and its clean-up has run."""
+    try:
+        return function(*args)
+    except KeyboardInterrupt:
+        if _orphaned.is_set():
+            os._exit(1)  # nobody is left to report to
+        raise
 
 
 def _analyse_and_save(config_path: str, period: str, kind: str, salt: str, results_dir: str) -> None:
@@ -149,7 +185,7 @@ def analyse_in_own_process(config_path: Path, period: str, kind: str, salt: str,
     context = multiprocessing.get_context("spawn")
     lines = context.Queue()
     with ProcessPoolExecutor(1, mp_context=context, initializer=_analysis_process_started, initargs=(lines,)) as pool:
-        future = pool.submit(_analyse_and_save, str(config_path), period, kind, salt, str(results_dir))
+        future = pool.submit(_run_guarded, _analyse_and_save, str(config_path), period, kind, salt, str(results_dir))
         while True:
             try:
                 line = lines.get(timeout=0.5)
