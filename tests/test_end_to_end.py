@@ -2,6 +2,7 @@
 with each other and with the raw files."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -197,6 +198,35 @@ def test_an_analysis_whose_runner_is_killed_stops_and_cleans_up(tmp_path):
         time.sleep(0.2)
     assert not Path(f"/proc/{child}").exists()
     assert note.read_text() == "cleaned up"  # interrupted, so its finally blocks (the scratch folder's removal) ran
+
+
+def test_an_analysis_killed_by_the_system_fails_the_run_with_one_line(published, tmp_path):
+    import multiprocessing
+    import signal
+    import threading
+
+    from custlab.exceptions import RunError
+
+    demo, _ = published
+    failure, lines = [], []
+
+    def run():
+        try:
+            runner.analyse_in_own_process(demo / "custlab.toml", PERIOD, "", "", tmp_path / "results", lines.append)
+        except RunError as exc:
+            failure.append(str(exc))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for child in multiprocessing.active_children():
+        if "resource_tracker" not in child.name:
+            os.kill(child.pid, signal.SIGKILL)  # what the system's out-of-memory killer does
+    thread.join(timeout=60)
+    assert failure and "analysis process died" in failure[0] and "\n" not in failure[0]
+    assert not (tmp_path / "results").exists()
 
 
 def test_the_log_shows_every_stage_as_it_finishes(published):
