@@ -1,12 +1,14 @@
 """How the period pipeline scales: wall time per step and peak memory, by size.
 
 Usage: python benchmarks/scale.py [--sizes 100000 1000000 10000000] [--period 2026-10]
-                                  [--steps duckdb_groupby aggregate analyse]
+                                  [--steps duckdb_groupby aggregate analyse report]
 
 For each size a demo company is generated into a temporary folder (Parquet), then
 in a fresh process: the validate + aggregate step, a bare DuckDB GROUP BY over
-the same transactions file (the practical floor for the aggregate step), and the
-whole analysis (``custlab.analyse``). Each process reports its own wall time and
+the same transactions file (the practical floor for the aggregate step), the
+whole analysis (``custlab.analyse``) and the whole report (``custlab report``:
+the analysis, the notebook, the HTML and the published tables; its peak memory is
+that of all its processes together). Each process reports its own wall time and
 peak resident memory, so the figures of one size do not leak into the next.
 Ratios measured in one run are what to compare: the machine is shared and noisy.
 """
@@ -52,13 +54,45 @@ elif step == "aggregate":
 elif step == "analyse":
     from custlab.pipeline import analyse
     analyse(f"{folder}/custlab.toml", period)
+elif step == "report":
+    # custlab report runs the analysis and the notebook's kernel in processes of their
+    # own: the peak is that of the whole process tree, sampled every half second.
+    import os, threading
+    from custlab.runner import run_report
+
+    def tree_rss(pid):
+        total = 0
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                total = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS"))
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    total += sum(tree_rss(int(child)) for child in children.read().split())
+        except (OSError, StopIteration):
+            pass
+        return total
+
+    tree_peak, running = [0], [True]
+
+    def sample():
+        while running[0]:
+            tree_peak[0] = max(tree_peak[0], tree_rss(os.getpid()))
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    published = run_report(f"{folder}/custlab.toml", period, out=f"{folder}/reports", log=lambda line: None)
+    running[0] = False
+    sampler.join()
+    parts = {f"{name}_seconds": seconds for name, seconds in json.loads((published / "run.json").read_text())["timings_seconds"].items()}
+    parts["tree_peak_gb"] = tree_peak[0] / 1024**3
 print("RESULT " + json.dumps({"seconds": time.perf_counter() - started,
                   "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
-                  **(parts if step == "aggregate" else {})}))
+                  **(parts if step in ("aggregate", "report") else {})}))
 '''
 
 
-STEPS = ("generate", "duckdb_groupby", "aggregate", "analyse")
+STEPS = ("generate", "duckdb_groupby", "aggregate", "analyse", "report")
 
 
 def run_step(step: str, folder: str, period: str, *extra: str) -> dict:
@@ -91,6 +125,11 @@ def main() -> None:
                     note = (f"validate {results[step]['validate_seconds']:.1f} s + aggregate "
                             f"{results[step]['aggregate_seconds']:.1f} s; {results[step]['seconds'] / bare:.1f}x the bare "
                             f"GROUP BY, aggregate alone {results[step]['aggregate_seconds'] / bare:.1f}x")
+                if step == "report" and "error" not in results[step]:
+                    report = results[step]
+                    report["peak_rss_gb"] = max(report["peak_rss_gb"], report["tree_peak_gb"])
+                    note = (f"analysis {report['analyse_seconds']:.1f} s, notebook {report['notebook_seconds']:.1f} s, "
+                            f"export {report['export_seconds']:.1f} s; peak over all its processes")
                 if "error" in results[step]:
                     note = f"failed: {results[step]['error']}"
                 print(f"{size:>12,} {step:<16} {results[step]['seconds']:>9.1f} {results[step]['peak_rss_gb']:>8.2f}  {note}", flush=True)
