@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import accounts, io, pipeline, runner
+from custlab import accounts, analysis_process, io, pipeline, runner
 from custlab.config import load_config
 from custlab.export import external_references
 
@@ -177,11 +177,11 @@ def _sleep_then_note(path: str) -> None:
 ORPHANED_RUNNER = """
 import multiprocessing, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from custlab import runner
+from custlab import analysis_process
 from tests.test_end_to_end import _sleep_then_note
 context = multiprocessing.get_context("spawn")
-pool = ProcessPoolExecutor(1, mp_context=context, initializer=runner._analysis_process_started, initargs=(context.Queue(),))
-pool.submit(runner._run_guarded, _sleep_then_note, sys.argv[1])
+pool = ProcessPoolExecutor(1, mp_context=context, initializer=analysis_process._analysis_process_started, initargs=(context.Queue(),))
+pool.submit(analysis_process._run_guarded, _sleep_then_note, sys.argv[1])
 time.sleep(4)
 print(next(iter(pool._processes)), flush=True)
 os._exit(0)  # the runner is killed, say by a scheduler
@@ -193,7 +193,7 @@ def test_an_analysis_whose_runner_is_killed_stops_and_cleans_up(tmp_path):
     done = subprocess.run([sys.executable, "-c", ORPHANED_RUNNER, str(note)], capture_output=True, text=True,
                           timeout=120, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
     child = int(done.stdout.split()[-1])
-    deadline = time.monotonic() + runner.ORPHAN_GRACE_SECONDS / 2  # well before it would be ended anyway
+    deadline = time.monotonic() + analysis_process.ORPHAN_GRACE_SECONDS / 2  # well before it would be ended anyway
     while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
         time.sleep(0.2)
     assert not Path(f"/proc/{child}").exists()
@@ -212,7 +212,7 @@ def test_an_analysis_killed_by_the_system_fails_the_run_with_one_line(published,
 
     def run():
         try:
-            runner.analyse_in_own_process(demo / "custlab.toml", PERIOD, "", "", tmp_path / "results", lines.append)
+            analysis_process.analyse_in_own_process(demo / "custlab.toml", PERIOD, "", "", tmp_path / "results", lines.append)
         except RunError as exc:
             failure.append(str(exc))
 

@@ -12,18 +12,12 @@ while the first holds the period's lock. After each publication the index page
 from __future__ import annotations
 
 import difflib
-import multiprocessing
 import os
 import platform
-import queue
 import shutil
-import signal
 import subprocess
-import threading
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
@@ -31,7 +25,7 @@ from pathlib import Path
 
 import papermill as pm
 
-from custlab import accounts, export, index_page, io, pipeline
+from custlab import accounts, analysis_process, export, index_page, io, pipeline
 from custlab.config import load_config
 from custlab.exceptions import CustlabError, InputError, RunError
 from custlab.periods import parse_period
@@ -111,98 +105,6 @@ def check_parameters(notebook: Path, given: dict[str, str]) -> dict[str, object]
         except ValueError:
             raise InputError(f"parameter '{name}' must be {kind}, got {text!r}", file=str(notebook)) from None
     return converted
-
-
-_progress_queue = None  # set in the analysis process by _analysis_process_started
-
-#: Seconds an analysis whose runner is gone gets to stop by itself before it is ended.
-ORPHAN_GRACE_SECONDS = 60
-
-
-def _analysis_process_started(progress_queue) -> None:
-    global _progress_queue
-    _progress_queue = progress_queue
-    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
-
-
-_orphaned = threading.Event()
-
-
-def _stop_when_orphaned(runner: int) -> None:
-    """End the analysis process when the runner that started it is gone.
-
-    A scheduler that kills a run kills the runner; without this the analysis
-    would go on alone for minutes with gigabytes of memory. It is interrupted
-    first, so that its scratch database is removed (see :func:`_run_guarded`),
-    and ended if it has not stopped within :data:`ORPHAN_GRACE_SECONDS`.
-    """
-    while os.getppid() == runner:
-        time.sleep(0.5)
-    _orphaned.set()
-    os.kill(os.getpid(), signal.SIGINT)  # a real signal: it also wakes a sleeping or querying main thread
-    time.sleep(ORPHAN_GRACE_SECONDS)
-    os._exit(1)
-
-
-def _run_guarded(function, *args):
-    """``function(*args)`` in the analysis process; when its runner is gone, the process
-    exits as soon as the function has been interrupted and its clean-up has run."""
-    try:
-        return function(*args)
-    except KeyboardInterrupt:
-        if _orphaned.is_set():
-            os._exit(1)  # nobody is left to report to
-        raise
-
-
-def _analyse_and_save(config_path: str, period: str, kind: str, salt: str, results_dir: str) -> None:
-    """The analysis step of a run, in the process :func:`analyse_in_own_process` starts."""
-    try:
-        result = pipeline.analyse(config_path, period, kind=kind, progress=_progress_queue.put)
-        if salt:
-            result = pipeline.pseudonymise(result, salt)
-        pipeline.save_result(result, results_dir)
-    finally:
-        _progress_queue.put(None)  # no more progress lines
-
-
-def analyse_in_own_process(config_path: Path, period: str, kind: str, salt: str, results_dir: Path, log) -> None:
-    """Analyse a period and save its result (see :func:`custlab.pipeline.save_result`) in a process of its own.
-
-    When the process ends, all the memory of the analysis goes back to the system
-    before the notebook's kernel reads the saved result. Kept in the runner's
-    process, the allocators of pandas, Arrow and DuckDB held on to much of it: at
-    10M customers the report peaked at 20.1 GB (the runner and the kernel together)
-    while the analysis alone peaked at 11.6 GB. Progress lines reach ``log`` as
-    they come; an error in the analysis is raised here as it was raised there.
-
-    Raises
-    ------
-    RunError
-        When the process dies without an error of its own (killed, e.g. by the
-        system running out of memory).
-    """
-    context = multiprocessing.get_context("spawn")
-    lines = context.Queue()
-    with ProcessPoolExecutor(1, mp_context=context, initializer=_analysis_process_started, initargs=(lines,)) as pool:
-        future = pool.submit(_run_guarded, _analyse_and_save, str(config_path), period, kind, salt, str(results_dir))
-        while True:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                if future.done() and future.exception() is not None:
-                    break  # the error below says what happened
-                continue
-            if line is None:
-                break
-            log(line)
-        try:
-            future.result()
-        except BrokenProcessPool:
-            raise RunError(
-                "the analysis process died without an error message (killed by the system, "
-                "e.g. out of memory: see CUSTLAB_MEMORY_LIMIT)"
-            ) from None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -345,7 +247,7 @@ def run_report(
 
         try:
             began = time.perf_counter()
-            analyse_in_own_process(config.path, report_period.label, kind, pseudonymise_salt, results_dir, log)
+            analysis_process.analyse_in_own_process(config.path, report_period.label, kind, pseudonymise_salt, results_dir, log)
             step("analyse", began)
             limit = config.settings.max_csv_rows
             saved_customers = results_dir / pipeline.FRAME_FILES["customers"]
