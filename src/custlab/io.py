@@ -286,11 +286,16 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False)
 
 
+def table_file_name(name: str, rows: int, max_csv_rows: int) -> str:
+    """The file a published table of ``rows`` rows goes to: ``<name>.csv``, or
+    ``<name>.parquet`` past ``max_csv_rows`` (a csv that size opens nowhere useful
+    and takes minutes to write)."""
+    return f"{name}.{'parquet' if rows > max_csv_rows else 'csv'}"
+
+
 def write_table(frame: pd.DataFrame, folder: Path, name: str, max_csv_rows: int) -> Path:
-    """Write a published table as ``<name>.csv``, or ``<name>.parquet`` when it has
-    more than ``max_csv_rows`` rows (a csv that size opens nowhere useful and
-    takes minutes to write). Returns the path written."""
-    path = Path(folder) / f"{name}.{'parquet' if len(frame) > max_csv_rows else 'csv'}"
+    """Write a published table to the file :func:`table_file_name` names. Returns the path written."""
+    path = Path(folder) / table_file_name(name, len(frame), max_csv_rows)
     write_frame(frame, path)
     return path
 

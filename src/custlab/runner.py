@@ -254,7 +254,8 @@ def run_report(
             # Past max_csv_rows the customers table is published as the saved Parquet
             # file, copied, and only the account sheets' rows are read back here: the
             # notebook's kernel reads the whole file meanwhile (about 8 GB at 10M customers).
-            large = io.parquet_rows(saved_customers) > limit
+            customers_file = io.table_file_name("customers", io.parquet_rows(saved_customers), limit)
+            large = customers_file == saved_customers.name
             result = pipeline.load_result(results_dir, account_rows_only=large)
 
             began = time.perf_counter()
@@ -281,8 +282,8 @@ def run_report(
             size = export.export_html(executed, staging / "index.html", title, subtitle, max_html_bytes)
             accounts.write_account_pages(result, staging / "accounts")
             if large:
-                shutil.copyfile(saved_customers, staging / "customers.parquet")
-                tables = {"customers": "customers.parquet"}
+                shutil.copyfile(saved_customers, staging / customers_file)
+                tables = {"customers": customers_file}
             else:
                 tables = {"customers": io.write_table(result.customers, staging, "customers", limit).name}
             tables.update({name: io.write_table(frame, staging, name, limit).name for name, frame in
