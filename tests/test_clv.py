@@ -144,6 +144,27 @@ def test_calibration_holdout_on_cdnow(sample_transactions):
     assert forecast == pytest.approx(1653.9, abs=1.0)  # BG/NBD under-forecasts CDNOW by about 12%
 
 
+def test_holdout_purchases_count_the_days_after_calibration_of_customers_known_by_then():
+    from datetime import date
+
+    from custlab import io
+    from custlab.aggregate import holdout_purchases
+
+    con = io.connect()
+    io.run_sql(con, "CREATE TABLE purchase_days (customer_id VARCHAR, date DATE, value DOUBLE)")
+    days = [
+        ("A", date(2026, 1, 10)), ("A", date(2026, 3, 5)), ("A", date(2026, 5, 1)), ("A", date(2026, 7, 15)),
+        ("B", date(2026, 2, 1)),  # known, nothing after: 0
+        ("C", date(2026, 4, 10)), ("C", date(2026, 5, 10)),  # first bought after the calibration end: left out
+        ("D", date(2026, 3, 31)), ("D", date(2026, 6, 30)),  # both ends inclusive
+    ]  # fmt: skip
+    con.executemany("INSERT INTO purchase_days VALUES (?, ?, 1.0)", days)
+    counts = holdout_purchases(con, date(2026, 3, 31), date(2026, 6, 30))
+    con.close()
+    assert counts["customer_id"].tolist() == ["A", "B", "D"]
+    assert counts["holdout_purchases"].tolist() == [1, 0, 1]
+
+
 def test_clear_errors_for_unusable_input():
     with pytest.raises(ValueError, match="repeat purchase"):
         BetaGeoFitter().fit([0, 0], [0, 0], [5, 5])
