@@ -220,6 +220,30 @@ def test_clv_equals_the_hand_sum(bgf):
     three = customer_lifetime_value(bgf, x, t_x, T, spend, margin=margin, discount_rate=0.10, horizon_months=3,
                                     time_units_per_month=4.345)
     assert three == pytest.approx(by_hand)
+    # P(alive) handed in by a caller that has it is used as given
+    alive = bgf.conditional_probability_alive(x, t_x, T)
+    given = customer_lifetime_value(bgf, x, t_x, T, spend, margin=margin, discount_rate=0.10, horizon_months=3,
+                                    time_units_per_month=4.345, alive=alive)
+    assert np.array_equal(given, three)
+    halved = customer_lifetime_value(bgf, x, t_x, T, spend, margin=margin, discount_rate=0.10, horizon_months=3,
+                                     time_units_per_month=4.345, alive=alive / 2)
+    assert halved == pytest.approx(three / 2)
+
+
+def test_lifetime_value_without_predictions_keeps_the_same_values(sample_transactions):
+    from custlab.config import Settings
+    from custlab.customer_value import lifetime_value
+
+    rfm = rfm_summary(sample_transactions, "sample_id", "date", "value", observation_end="1998-06-30",
+                      freq="D", freq_multiplier=7).reset_index().rename(columns={"sample_id": "customer_id"})
+    rng = np.random.default_rng(3)
+    revenue = rng.gamma(2.0, 50.0, len(rfm))
+    customers = pd.DataFrame({"customer_id": rfm["customer_id"], "revenue": revenue, "profit": revenue * rng.uniform(-0.2, 0.4, len(rfm))})
+    full, model, _ = lifetime_value(rfm, customers, Settings(), retention_rate=0.6)
+    lean, lean_model, _ = lifetime_value(rfm, customers, Settings(), retention_rate=0.6, predictions=False)
+    assert {"p_alive", "expected_purchases_12m"} <= set(full) and not {"p_alive", "expected_purchases_12m"} & set(lean)
+    pd.testing.assert_frame_equal(lean, full[lean.columns], check_exact=True)
+    assert lean_model == model and full["clv"].gt(0).any()
 
 
 def test_clv_multiple_and_scenarios_by_hand():

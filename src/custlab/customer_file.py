@@ -70,8 +70,8 @@ def build(
 
     With ``history`` (an earlier period, read for tier history and migration
     only) the customers' descriptive columns, the survey scores, the retention
-    counts and scenarios and the risk columns are left out: tiers do not depend
-    on them.
+    counts and scenarios, the purchase model's per-customer predictions and the
+    risk columns are left out: tiers do not depend on them.
     """
     settings = config.settings
     last_month = date(period.end.year, period.end.month, 1)
@@ -99,7 +99,7 @@ def build(
         loyalty.loyalty_flags(customers, period.end, settings.lapse_months, settings.satisfied_threshold)
     )
     retention_rate = retention.retention_rate(*counts) if counts else None
-    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate)
+    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate, predictions=not history)
     del rfm
     frames.add_columns(customers, values)
     del values

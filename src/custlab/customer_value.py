@@ -38,7 +38,11 @@ def _customer_margin(customers: pd.DataFrame) -> pd.Series:
 
 
 def lifetime_value(
-    rfm: pd.DataFrame, customers: pd.DataFrame, settings: Settings, retention_rate: float | None = None
+    rfm: pd.DataFrame,
+    customers: pd.DataFrame,
+    settings: Settings,
+    retention_rate: float | None = None,
+    predictions: bool = True,
 ) -> tuple[pd.DataFrame, dict, list[str]]:
     """Fit the models and value every customer.
 
@@ -55,13 +59,17 @@ def lifetime_value(
         Observed retention between windows; with it, the model-based scenarios
         cut the model's drop-out as "+k points" would cut defections
         (see :func:`custlab.clv.dropout_scale`).
+    predictions : bool
+        False leaves out ``p_alive`` and ``expected_purchases_12m``: an earlier
+        period's tiers need only ``clv``, and at ten million customers the two
+        are about two seconds per period.
 
     Returns
     -------
     tuple
         Per-customer frame (``customer_id, p_alive, expected_purchases_12m,
-        expected_spend, clv_margin, clv``), a model dict for summary.json, and
-        notes for the report.
+        expected_spend, clv_margin, clv``; without ``predictions`` the first two
+        are left out), a model dict for summary.json, and notes for the report.
     """
     notes: list[str] = []
     merged = frames.add_columns(rfm.copy(deep=False), customers[["customer_id", "revenue", "profit"]]).fillna(
@@ -87,20 +95,16 @@ def lifetime_value(
         spend = np.where(repeat, merged["monetary_value"], fallback)
     margin = _customer_margin(merged)
     horizon = settings.clv_horizon_months
+    alive = bgf.conditional_probability_alive(x, t_x, age)
     clv = customer_lifetime_value(
         bgf, x, t_x, age, spend, margin=margin.to_numpy(), discount_rate=settings.discount_rate,
-        discount_unit="annual", horizon_months=horizon, time_units_per_month=WEEKS_PER_MONTH,
+        discount_unit="annual", horizon_months=horizon, time_units_per_month=WEEKS_PER_MONTH, alive=alive,
     )  # fmt: skip
-    values = pd.DataFrame(
-        {
-            "customer_id": merged["customer_id"],
-            "p_alive": bgf.conditional_probability_alive(x, t_x, age),
-            "expected_purchases_12m": bgf.conditional_expected_number_of_purchases_up_to_time(52.18, x, t_x, age),
-            "expected_spend": spend,
-            "clv_margin": margin.to_numpy(),
-            "clv": clv,
-        }
-    )
+    columns = {"customer_id": merged["customer_id"]}
+    if predictions:
+        columns["p_alive"] = alive
+        columns["expected_purchases_12m"] = bgf.conditional_expected_number_of_purchases_up_to_time(52.18, x, t_x, age)
+    values = pd.DataFrame({**columns, "expected_spend": spend, "clv_margin": margin.to_numpy(), "clv": clv})
     equity = float(values["clv"].sum())
     scenarios = []
     churn = 1.0 - retention_rate if retention_rate is not None and retention_rate == retention_rate else None

@@ -43,6 +43,7 @@ def customer_lifetime_value(
     discount_unit: str = "annual",
     horizon_months: int = 12,
     time_units_per_month: float = 30.0,
+    alive: np.ndarray | None = None,
 ) -> np.ndarray:
     """Discounted expected margin of each customer over ``horizon_months``.
 
@@ -66,6 +67,9 @@ def customer_lifetime_value(
     time_units_per_month : float
         Model time units in a month: 30 for days (lifetimes' convention),
         4.345 for weeks, 1 for months.
+    alive : ndarray, optional
+        ``bgf.conditional_probability_alive(frequency, recency, T)`` when the
+        caller has it already (it is a pass over every customer).
 
     Returns
     -------
@@ -86,7 +90,8 @@ def customer_lifetime_value(
         cumulative = bgf.purchases_if_alive(month * time_units_per_month, unique_x, unique_age)
         discounted += (cumulative - previous) / (1.0 + rate) ** month
         previous = cumulative
-    alive = bgf.conditional_probability_alive(x, t_x, age)
+    if alive is None:
+        alive = bgf.conditional_probability_alive(x, t_x, age)
     return margin * as_float_array(spend) * alive * discounted[codes]
 
 
