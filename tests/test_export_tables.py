@@ -54,3 +54,36 @@ def test_quarantine_summary_groups_alike_reasons():
     row = summary.iloc[0]
     assert (row["Rows"], row["First row"], row["Problem"]) == (3, 4, "not a number …")
     assert tables.quarantine_summary(q.iloc[0:0]).empty
+
+
+def test_csv_written_by_duckdb_is_the_text_pandas_writes(tmp_path):
+    from datetime import date
+
+    import numpy as np
+
+    from custlab import io
+
+    frame = pd.DataFrame({
+        "customer_id": ["C1", "C,2", 'C "3"', "", None, " lead", "multi\nline", "é ünï"],
+        "profit": [1e16, 1e-5, 0.1 + 0.2, -0.0, np.nan, np.inf, -np.inf, 123456789.123],
+        "orders": pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"),
+        "rows": np.arange(8, dtype="int64"),
+        "flag": [True, False, True, True, False, True, False, True],
+        "maybe": pd.array([True, False, None, True, False, True, False, True], dtype="boolean"),
+        "month": pd.to_datetime(["2026-01-01", None, "2026-02-01", "2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01", "2026-07-01"]),
+        "stamp": pd.to_datetime(["2026-01-01 10:30", None, "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05", "2026-01-06", "2026-01-07"], format="ISO8601"),
+        "day": [date(2026, 1, 1), None, date(2026, 2, 28), date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)],
+        "tier": pd.Categorical(["key", "general", None, "key", "invalid", "key", "key", "key"]),
+        "mixed": ["x", 1, 2.5, None, "y", "z", "w", "v"],
+    })  # fmt: skip
+    assert io._written_by_duckdb(frame)
+    for part in (frame, frame.iloc[:0], frame[["customer_id", "orders"]]):
+        io.write_csv(part, tmp_path / "duckdb.csv")
+        part.to_csv(tmp_path / "pandas.csv", index=False)
+        assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    # what DuckDB would write differently goes to pandas
+    assert not io._written_by_duckdb(frame[["customer_id"]])
+    assert not io._written_by_duckdb(frame.assign(stamp=frame["stamp"].dt.tz_localize("UTC")))
+    zoned = frame[["customer_id", "stamp"]].assign(stamp=frame["stamp"].dt.tz_localize("Europe/Berlin"))
+    io.write_csv(zoned, tmp_path / "zoned.csv")
+    assert (tmp_path / "zoned.csv").read_text() == zoned.to_csv(index=False)

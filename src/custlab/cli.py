@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from custlab.exceptions import CustlabError, InputError
 
@@ -49,7 +50,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for row in checked.quality.itertuples():
         print(f"{row.table:<14}{row.rows_read:>12,}{row.accepted:>12,}{row.quarantined:>13,}  {row.file}")
     if args.quarantine and len(quarantine):
-        quarantine.to_csv(args.quarantine, index=False)
+        io.write_csv(quarantine, Path(args.quarantine))
         print(f"custlab: {len(quarantine):,} quarantined rows written to {args.quarantine}")
     return 0
 

@@ -57,10 +57,6 @@ class ValidationResult:
         return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _is_typed(source_type: str | None) -> bool:
     """True for a source column the file already types (a number or date in
     Parquet; csv and xlsx are read as text), where a value cannot be blank text
@@ -84,10 +80,10 @@ def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str])
                     file=str(source.path),
                     column=column,
                 )
-            resolved[column] = (_quote(name), available[name])
+            resolved[column] = (io.quote_identifier(name), available[name])
         elif column.lower() in lower:
             name = lower[column.lower()]
-            resolved[column] = (_quote(name), available[name])
+            resolved[column] = (io.quote_identifier(name), available[name])
     for column in spec.required:
         if column not in resolved:
             hint = ""
@@ -141,12 +137,12 @@ def _checks(
     checks: list[tuple[str, str, str]] = []
 
     def shown(column: str) -> str:
-        return f"'\"' || coalesce(left(CAST({_quote(column + '__raw')} AS VARCHAR), 60), '') || '\"'"
+        return f"'\"' || coalesce(left(CAST({io.quote_identifier(column + '__raw')} AS VARCHAR), 60), '') || '\"'"
 
     for column, kind in spec.columns.items():
         if column not in present:
             continue
-        value, raw = _quote(column), _quote(column + "__raw")
+        value, raw = io.quote_identifier(column), io.quote_identifier(column + "__raw")
         required = column in spec.required
         typed = _is_typed(source_types[column])
         blank = f"{raw} IS NULL" if typed else f"txt({raw}) IS NULL"
@@ -217,8 +213,8 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             typed = f"lower({typed})"
         if column in BLANK_MEANS_ZERO:
             typed = f"coalesce({typed}, CASE WHEN txt({raw}) IS NULL THEN 0.0 END)"
-        select.append(f"{typed} AS {_quote(column)}")
-        select.append(f"{raw} AS {_quote(column + '__raw')}")
+        select.append(f"{typed} AS {io.quote_identifier(column)}")
+        select.append(f"{raw} AS {io.quote_identifier(column + '__raw')}")
     try:
         io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW typed_{table} AS SELECT {', '.join(select)} FROM {view}")
         duplicate_key = {"customers": ["customer_id"]}.get(table)
@@ -226,7 +222,7 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             # With an order id, a row repeated in every canonical column is a double export, not a purchase.
             duplicate_key = [c for c in resolved]
         if duplicate_key:
-            key = ", ".join(_quote(c) for c in duplicate_key)
+            key = ", ".join(io.quote_identifier(c) for c in duplicate_key)
             # Exact duplicates are rare: grouping on one integer, the hash of the
             # key, finds the candidate rows, and only those are compared column
             # by column (a window over every row and column cost more than the
@@ -252,14 +248,14 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         # table); the clean table is then every row not rejected, read again
         # from the source. Neither pass materialises the raw columns of all rows.
         value_case = "CASE _problem_column " + " ".join(
-            f"WHEN '{c}' THEN CAST({_quote(c + '__raw')} AS VARCHAR)" for c in resolved
+            f"WHEN '{c}' THEN CAST({io.quote_identifier(c + '__raw')} AS VARCHAR)" for c in resolved
         ) + " END"
         io.run_sql(con,
             f"CREATE OR REPLACE TEMP TABLE rejected_{table} AS SELECT _row, _problem_column, {value_case} AS _value, _problem "
             f"FROM (SELECT *, CASE {column_case} END AS _problem_column, CASE {reason_case} END AS _problem FROM {typed_view}) "
             "WHERE _problem_column IS NOT NULL"
         )
-        columns = ", ".join(_quote(c) for c in resolved)
+        columns = ", ".join(io.quote_identifier(c) for c in resolved)
         io.run_sql(con,
             f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM typed_{table} "
             f"ANTI JOIN rejected_{table} USING (_row)"
