@@ -125,7 +125,7 @@ def test_customer_month_in_bucket_passes_equals_one_pass(small_demo, monkeypatch
             validation.validate(con, config)
             aggregate.prepare_inputs(con)
             aggregate.build_customer_month(con, first, last, config.settings)
-            stored = con.execute("SELECT bucket FROM customer_month ORDER BY rowid").df()["bucket"].tolist()
+            stored = con.execute("SELECT bucket, customer_id, month FROM customer_month ORDER BY rowid").df()
             table = con.execute("SELECT * FROM customer_month ORDER BY customer_id, month").df()
         return table, stored
 
@@ -134,9 +134,25 @@ def test_customer_month_in_bucket_passes_equals_one_pass(small_demo, monkeypatch
     assert len(splits[0]) == 1 and len(splits[1]) > 5
     assert len(one) > 10_000
     pd.testing.assert_frame_equal(one, many)
-    # stored in bucket order either way, so customer_window's bucket passes skip row groups
-    assert one_order == sorted(one_order) and many_order == sorted(many_order)
+    # stored in bucket order either way, so customer_window's bucket passes skip row groups,
+    # and within a bucket in customer order, so its per-customer sums find their group warm
+    for stored in (one_order, many_order):
+        in_order = stored.sort_values(["bucket", "customer_id", "month"], ignore_index=True)
+        pd.testing.assert_frame_equal(stored, in_order)
     assert set(one["bucket"]) == set(range(aggregate.CUSTOMER_BUCKETS))
+
+
+def test_purchase_days_stored_in_customer_order(small_demo):
+    config = load_config(small_demo / "custlab.toml")
+    with io.scratch_connection() as con:
+        validation.validate(con, config)
+        aggregate.prepare_inputs(con)
+        aggregate.build_purchase_days(con)
+        stored = con.execute("SELECT customer_id, date FROM purchase_days ORDER BY rowid").df()
+        positive = con.execute("SELECT bool_and(value > 0), count(*) FROM purchase_days").fetchall()[0]
+    assert len(stored) > 10_000 and positive == (True, len(stored))
+    assert not stored.duplicated().any()
+    pd.testing.assert_frame_equal(stored, stored.sort_values(["customer_id", "date"], ignore_index=True))
 
 
 def test_split_buckets_covers_every_bucket_once():

@@ -80,7 +80,8 @@ def canonical_select(view: str, have: set[str]) -> str:
 
 #: ``customer_month`` carries each customer's hash bucket (0..CUSTOMER_BUCKETS-1, the SQL
 #: macro ``customer_bucket``) and is stored in bucket order, so a per-customer aggregation
-#: can read a range of buckets at a time.
+#: can read a range of buckets at a time, and within a bucket in customer order (see
+#: :data:`STORAGE_ORDER`).
 CUSTOMER_BUCKETS = dialects.CUSTOMER_BUCKETS
 
 #: Transaction lines one pass of :func:`build_customer_month` aggregates at most. Counting
@@ -95,6 +96,16 @@ LINES_PER_PASS = 15_000_000
 #: ranges each fit: at 10M customers and a 4 GB cap, 8 passes took 26 s against 65 s for one
 #: (measured on a copy of customer_month with integer customer keys).
 ROWS_PER_PASS = 12_000_000
+
+
+#: The order ``customer_month`` and ``purchase_days`` are stored in. Each per-period query
+#: groups them by customer, ten million groups at 10M customers: a hash table far larger
+#: than the processor's caches, so an aggregate over rows in random order waits on memory
+#: for every row. Rows of one customer stored together hit the same group one after the
+#: other. At 10M customers: a customer window 14 s instead of 24 s, the RFM summary 2.4 s
+#: instead of 8.4 s, against about 1-2 s more per customer-month pass and 5 s more for
+#: purchase_days to sort them once.
+STORAGE_ORDER = {"customer_month": "bucket, customer_id, month", "purchase_days": "customer_id, date"}
 
 
 def split_buckets(rows: int, rows_per_pass: int) -> list[tuple[int, int]]:
@@ -209,7 +220,8 @@ def build_customer_month(
     create_in_passes(
         con,
         "customer_month",
-        f"SELECT *, customer_bucket(customer_id) AS bucket FROM ({read_sql('customer_month')}\n) ORDER BY bucket",
+        f"SELECT *, customer_bucket(customer_id) AS bucket FROM ({read_sql('customer_month')}\n) "
+        f"ORDER BY {STORAGE_ORDER['customer_month']}",
         [customer_month_parameters(first_month, last_month, settings, b) for b in split_buckets(lines, LINES_PER_PASS)],
     )
 
@@ -275,9 +287,10 @@ def build_purchase_days(con: duckdb.DuckDBPyConnection) -> None:
     must have run.
 
     Not a temporary table: in a database file (see :func:`custlab.io.scratch_connection`)
-    it is stored compressed, like ``customer_month``.
+    it is stored compressed, like ``customer_month``, and in customer order
+    (see :data:`STORAGE_ORDER`).
     """
-    io.run_sql(con, f"CREATE OR REPLACE TABLE purchase_days AS {read_sql('purchase_days')}")
+    io.run_sql(con, f"CREATE OR REPLACE TABLE purchase_days AS {read_sql('purchase_days')}\nORDER BY {STORAGE_ORDER['purchase_days']}")
 
 
 def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame:
