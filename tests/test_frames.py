@@ -53,6 +53,26 @@ def test_repeated_keys_are_refused_whether_or_not_the_table_is_in_key_order():
             frames.row_positions(keys, pd.Series(repeated))
 
 
+def test_row_positions_of_the_same_keys_in_the_same_order_are_the_rows_in_order(monkeypatch):
+    keys = pd.Series(["a", "b", "c", "d"], dtype="string[pyarrow]")
+    looked_up = []
+    real_index_in = frames.pc.index_in
+    monkeypatch.setattr(frames.pc, "index_in", lambda *a, **k: looked_up.append(1) or real_index_in(*a, **k))
+    assert frames.row_positions(keys, keys.astype(object)).tolist() == [0, 1, 2, 3]
+    assert looked_up == []  # no hash lookup for the same keys in order
+    # anything else is looked up, and gives the same answer a lookup gives
+    for wanted, table, expected in [
+        (["a", "b", "c", "x"], ["a", "b", "c", "d"], [0, 1, 2, -1]),  # one key differs
+        (["b", "a"], ["a", "b"], [1, 0]),  # same keys, another order
+        (["a", None], ["a", "b"], [0, -1]),  # a missing key
+        (["a", "b"], ["b", "a"], [1, 0]),  # a table not in key order
+        (["a", "b", "c"], ["a", "b"], [0, 1, -1]),
+    ]:
+        looked_up.clear()
+        assert frames.row_positions(pd.Series(wanted), pd.Series(table)).tolist() == expected
+        assert looked_up == [1]
+
+
 def test_row_positions_marks_missing_keys():
     positions = frames.row_positions(pd.Series(["b", "q", "a"]), pd.Series(["a", "b"]))
     assert positions.tolist() == [1, -1, 0]

@@ -46,10 +46,16 @@ def row_positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
         When ``table_keys`` repeats a key (a key would match more than one row).
     """
     wanted, table = _arrow_keys(keys, table_keys)
-    if not _strictly_increasing(table) and len(pc.unique(table)) != len(table):
+    in_order = _strictly_increasing(table)
+    if not in_order and len(pc.unique(table)) != len(table):
         raise ValueError(f"{table_keys.name or 'keys'} repeat: one row per key is needed to match rows")
     if len(wanted) == 0 or len(table) == 0:
         return np.full(len(wanted), -1, dtype=np.int64)
+    if in_order and len(wanted) == len(table) and not wanted.null_count and pc.all(pc.equal(wanted, table)).as_py():
+        # The same keys in the same order, as when both tables were read in customer
+        # order for the same customers: one comparison per key instead of a hash
+        # lookup (10M ids: about 0.1 s against 1.3-1.6 s).
+        return np.arange(len(table), dtype=np.int64)
     found = pc.index_in(wanted, value_set=table)
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
