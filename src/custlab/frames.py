@@ -54,7 +54,7 @@ def row_positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
     if in_order and len(wanted) == len(table) and not wanted.null_count and pc.all(pc.equal(wanted, table)).as_py():
         # The same keys in the same order, as when both tables were read in customer
         # order for the same customers: one comparison per key instead of a hash
-        # lookup (10M ids: about 0.1 s against 1.3-1.6 s).
+        # lookup (10M ids: 0.07 s against 1.6-3.2 s for index_in).
         return np.arange(len(table), dtype=np.int64)
     found = pc.index_in(wanted, value_set=table)
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
