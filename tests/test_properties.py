@@ -8,13 +8,14 @@ month facts unchanged.
 import csv
 import io as text_io
 import json
+import threading
 from datetime import date
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custlab import aggregate, io, validation
+from custlab import aggregate, customer_file, io, validation
 from custlab.config import Settings, load_config
 from custlab.pipeline import analyse
 
@@ -102,6 +103,77 @@ def test_customer_window_in_bucket_passes_gives_the_same_analysis(small_demo, mo
     pd.testing.assert_frame_equal(one_pass.tier_history, many.tier_history)
     pd.testing.assert_frame_equal(one_pass.concentration_history, many.concentration_history)
     assert json.dumps(one_pass.summary, sort_keys=True) == json.dumps(many.summary, sort_keys=True)
+
+
+def test_periods_read_ahead_on_a_second_connection_give_the_same_analysis(small_demo, monkeypatch):
+    # Each period's SQL runs on a BackgroundReader while the period before is computed.
+    reads = []
+    real_stage = customer_file.stage_reads
+
+    def recorded_stage(con, config, period, first_month, history=False):
+        reads.append((period.label, history, threading.current_thread().name))
+        return real_stage(con, config, period, first_month, history)
+
+    monkeypatch.setattr(customer_file, "stage_reads", recorded_stage)
+    ahead = analyse(small_demo / "custlab.toml", "2026-10")
+    assert [(label, history) for label, history, _ in reads] == [
+        ("2026-09", True), ("2026-08", True), ("2026-07", True), ("2026-10", False)
+    ]
+    assert all(thread.startswith("custlab-reader") for _, _, thread in reads)
+
+    class ReadsInline:  # the same SQL on the analysis' own connection, when it is asked for
+        def __init__(self, con):
+            self.con = con
+
+        def start(self, read, *args):
+            self.pending = (read, args)
+
+        def take(self):
+            read, args = self.pending
+            return read(self.con, *args)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            pass
+
+    monkeypatch.setattr(io, "BackgroundReader", ReadsInline)
+    reads.clear()
+    inline = analyse(small_demo / "custlab.toml", "2026-10")
+    assert len(reads) == 4 and all(thread == threading.main_thread().name for _, _, thread in reads)
+    pd.testing.assert_frame_equal(ahead.customers, inline.customers)
+    pd.testing.assert_frame_equal(ahead.tier_history, inline.tier_history)
+    pd.testing.assert_frame_equal(ahead.movers, inline.movers)
+    assert json.dumps(ahead.summary, sort_keys=True) == json.dumps(inline.summary, sort_keys=True)
+
+
+def test_staged_query_is_fetched_in_its_order_and_dropped(small_demo):
+    # customer_window and the RFM summary are held in tables until fetched: the frame must be
+    # the query's, row for row, with the same customer order the direct query gives.
+    config = load_config(small_demo / "custlab.toml")
+    with io.scratch_connection() as con:
+        validation.validate(con, config)
+        aggregate.prepare_inputs(con)
+        aggregate.build_customer_month(con, date(2024, 11, 1), date(2026, 10, 1), config.settings)
+        aggregate.build_purchase_days(con)
+        parameters = {"period_end": date(2026, 10, 31)}
+        direct = con.execute(aggregate.read_sql("customer_rfm"), parameters).df()
+        aggregate.stage(con, "rfm_ahead", aggregate.read_sql("customer_rfm"), parameters)
+        staged = aggregate.fetch_table(con, "rfm_ahead")
+        window = aggregate.customer_window(con, date(2025, 11, 1), date(2026, 10, 1))
+        described = con.execute("SELECT customer_id, region FROM customers").df()
+        # past one row group (122,880 rows), scanned by both threads: still in the stored order
+        aggregate.stage(con, "shuffled", "SELECT hash(range) AS key, range AS n FROM range(600000) ORDER BY key")
+        many = aggregate.fetch_table(con, "shuffled")
+        tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert len(direct) == 1_500
+    assert len(many) == 600_000 and many["key"].is_monotonic_increasing and not many["n"].is_monotonic_increasing
+    pd.testing.assert_frame_equal(staged, direct)
+    assert window["customer_id"].is_monotonic_increasing and window["customer_id"].is_unique
+    regions = described.set_index("customer_id")["region"].reindex(window["customer_id"]).to_numpy()
+    assert (window["region"].to_numpy() == regions).all()  # the descriptive columns joined to the right rows
+    assert not {"rfm_ahead", "shuffled", "customer_window", "customer_window_parts"} & tables
 
 
 def test_customer_month_in_bucket_passes_equals_one_pass(small_demo, monkeypatch):

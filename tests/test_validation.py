@@ -1,8 +1,11 @@
 """Validation: accepted + quarantined = rows read, a reason per quarantined row,
 one-line fatal errors for unusable files."""
 
+import threading
+import time
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -204,6 +207,67 @@ def test_release_cache_evicts_read_blocks_and_keeps_the_limit(monkeypatch, tmp_p
     before = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
     io.release_cache(con)
     assert con.execute("SELECT sum(memory_usage_bytes), sum(temporary_storage_bytes) FROM duckdb_memory()").fetchall()[0] == (before, 0)
+
+
+@pytest.mark.parametrize("limit", ["2GB", ""])
+def test_background_reader_reads_the_database_on_a_second_connection(monkeypatch, tmp_path, limit):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", limit)
+    started, go_on = threading.Event(), threading.Event()
+
+    def slow_read(connection, table: str):
+        started.set()
+        go_on.wait(10)
+        return connection.execute(f"SELECT msum(x), count(*) FROM {table}").df(), threading.current_thread().name
+
+    def evict_then_show_limit(connection):
+        io.release_cache(connection)  # restores the limit as written in CUSTLAB_MEMORY_LIMIT
+        return connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    with io.scratch_connection() as con:
+        configured = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        io.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(1000)")
+        io.run_sql(con, "CREATE TEMP VIEW private AS SELECT 1 AS x")
+        with io.BackgroundReader(con) as reader:
+            reader.start(slow_read, "facts")
+            assert started.wait(10)
+            # while the read runs, release_cache (which lowers the shared memory cap) waits
+            assert not io._READING.acquire(blocking=False)
+            with pytest.raises(RuntimeError, match="still pending"):
+                reader.start(slow_read, "facts")
+            go_on.set()
+            frame, thread = reader.take()
+            assert frame.iloc[0].tolist() == [499500.0, 1000] and thread.startswith("custlab-reader")
+            assert io._READING.acquire(blocking=False)
+            io._READING.release()
+            with pytest.raises(RuntimeError, match="no read was started"):
+                reader.take()
+            reader.start(evict_then_show_limit)
+            assert reader.take() == configured
+            reader.start(slow_read, "private")  # a temporary view is the first connection's own
+            with pytest.raises(duckdb.CatalogException):
+                reader.take()
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == configured
+
+
+def test_background_reader_stops_its_read_when_the_analysis_fails(monkeypatch, tmp_path):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    started = threading.Event()
+
+    def long_read(connection):
+        started.set()
+        return connection.execute("SELECT sum(hash(range)) FROM range(50000000000)").fetchall()  # minutes
+
+    with io.scratch_connection() as con:
+        began = time.perf_counter()
+        with pytest.raises(ValueError, match="pandas failed"):
+            with io.BackgroundReader(con) as reader:
+                reader.start(long_read)
+                assert started.wait(10)
+                time.sleep(0.2)  # the query is running
+                raise ValueError("pandas failed")
+        assert time.perf_counter() - began < 20  # interrupted, not waited for
+        assert con.execute("SELECT 1").fetchall() == [(1,)]  # the analysis' own connection still works
 
 
 def test_scratch_connection_keeps_tables_in_a_file_removed_afterwards(monkeypatch, tmp_path):

@@ -244,30 +244,78 @@ def customer_window(
     ``attributes`` the descriptive columns (name, region, kind...) are left
     out: an earlier period's tiers do not need them, and at ten million
     customers they are three text columns less to convert and hold.
+
+    The same as :func:`stage_customer_window` followed by
+    :func:`fetch_customer_window`, which split the SQL from the conversion so
+    that the SQL can run ahead on another connection.
+    """
+    stage_customer_window(con, "customer_window", window_start, last_month, trend_months, columns, attributes)
+    return fetch_customer_window(con, "customer_window", columns)
+
+
+def stage_customer_window(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    window_start: date,
+    last_month: date,
+    trend_months: int = 6,
+    columns: list[str] | None = None,
+    attributes: bool = True,
+) -> None:
+    """Create ``table``: the rows of :func:`customer_window`, in customer order (SQL only).
+
+    Reads only tables of the database (``customer_month``, ``customers``), no
+    temporary view, so any connection to the database can run it.
     """
     sql = read_sql("customer_window")
     parameters = {"window_start": window_start, "last_month": last_month, "trend_months": trend_months}
     wanted = "*" if columns is None else ", ".join(["customer_id", *columns])
+    parts = f"{table}_parts"
     try:
         create_in_passes(
             con,
-            "customer_window_parts",
+            parts,
             f"SELECT {wanted} FROM ({sql}\n) AS w",
             [{**parameters, "bucket_from": low, "bucket_to": high} for low, high in bucket_ranges(con)],
         )
         have = _table_columns(con, "customers") if attributes and columns is None else set()
         described = [c for c in TABLES["customers"].optional if c in have]
-        query = "SELECT * FROM customer_window_parts ORDER BY customer_id"
+        query = f"SELECT * FROM {parts} ORDER BY customer_id"
         if described:  # the customers' descriptive columns (kind, region, name...), joined in SQL
             listed = ", ".join(f"c.{c}" for c in described)
-            query = (f"SELECT w.*, {listed} FROM customer_window_parts AS w "
+            query = (f"SELECT w.*, {listed} FROM {parts} AS w "
                      "LEFT JOIN customers AS c USING (customer_id) ORDER BY w.customer_id")
-        frame = fetch_frame(con, query)
+        stage(con, table, query)
     finally:
-        io.run_sql(con, "DROP TABLE IF EXISTS customer_window_parts")
+        io.run_sql(con, f"DROP TABLE IF EXISTS {parts}")
+
+
+def fetch_customer_window(con: duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The customer window staged in ``table`` (see :func:`stage_customer_window`) as a
+    frame; the table is dropped. ``columns`` as given to the staging."""
+    frame = fetch_table(con, table)
     if columns is None and "kind" not in frame:
         frame["kind"] = pd.NA
     return frame
+
+
+def stage(con: duckdb.DuckDBPyConnection, table: str, sql: str, parameters: dict | None = None) -> None:
+    """Create (or replace) ``table`` with the rows of ``sql``, in its order.
+
+    A query's result held in the database instead of converted to pandas: it can
+    be computed on one connection while another works, and fetched later with
+    :func:`fetch_table` (a plain scan, which keeps the rows in the order they
+    were stored).
+    """
+    io.run_sql(con, f"CREATE OR REPLACE TABLE {table} AS {sql}", parameters)
+
+
+def fetch_table(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """Every row of ``table`` in stored order as a frame (see :func:`fetch_frame`); the table is dropped."""
+    try:
+        return fetch_frame(con, f"SELECT * FROM {table}")
+    finally:
+        io.run_sql(con, f"DROP TABLE IF EXISTS {table}")
 
 
 def bucket_ranges(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
@@ -320,9 +368,18 @@ def retention_counts(
 
 def survey_scores(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame | None:
     """Latest satisfaction score per customer, or None without a surveys table."""
-    if not _table_columns(con, "surveys"):
+    if not stage_survey_scores(con, "survey_scores", period_end):
         return None
-    return fetch_frame(con, read_sql("surveys"), {"period_end": period_end})
+    return fetch_table(con, "survey_scores")
+
+
+def stage_survey_scores(con: duckdb.DuckDBPyConnection, table: str, period_end: date) -> bool:
+    """Create ``table`` with the latest satisfaction score per customer (see :func:`stage`);
+    False, and no table, without a surveys table."""
+    if not _table_columns(con, "surveys"):
+        return False
+    stage(con, table, read_sql("surveys"), {"period_end": period_end})
+    return True
 
 
 def holdout_purchases(con: duckdb.DuckDBPyConnection, calibration_end: date, period_end: date) -> pd.DataFrame:

@@ -199,22 +199,40 @@ def analyse(
         # so that no earlier customer file is held beside the report period's.
         earlier: list[tuple[Period, pd.DataFrame]] = []
         earlier_tiers, earlier_concentration = [], []
+        plan = []  # (period, history): the earlier periods, newest first, then the report period
         period_back = report_period
         for _ in range(config.tiers.history_periods - 1):
             period_back = period_back.previous()
             if period_back.end < first_month:
                 break
-            built = customer_file.build(con, config, period_back, first_month, profit_inputs, history=True).customers
-            earlier_tiers.append(migration.tier_summary(built).assign(period=period_back.label).reset_index())
-            earlier_concentration.append({"period": period_back.label, **risk.concentration(built, config.rules)})
-            # The period just before feeds migration and movers; older ones only the
-            # account sheets' tier line. Copies: a column selection is a view that
-            # would keep the whole file alive (about 2 GB at 10 million customers).
-            keep = HISTORY_COLUMNS if not earlier else ["customer_id", "tier"]
-            earlier.append((period_back, built[[c for c in keep if c in built]].copy()))
-            del built
-            stage.done(f"customer file {period_back.label} (tier history)")
-        current = customer_file.build(con, config, report_period, first_month, profit_inputs)
+            plan.append((period_back, True))
+        plan.append((report_period, False))
+        # Each period's SQL runs ahead on a second connection (results held in the
+        # database) while pandas computes the period before on this one: one core each.
+        # A period's frames are fetched here, with the reader idle, before the next
+        # period's SQL starts.
+        with io.BackgroundReader(con) as reader:
+            reader.start(customer_file.stage_reads, config, plan[0][0], first_month, plan[0][1])
+            for step, (period_now, history) in enumerate(plan):
+                reads = customer_file.fetch_reads(con, reader.take())
+                if step + 1 < len(plan):
+                    reader.start(customer_file.stage_reads, config, plan[step + 1][0], first_month, plan[step + 1][1])
+                if not history:
+                    break
+                built = customer_file.build(con, config, period_now, first_month, profit_inputs, history=True, reads=reads).customers
+                del reads
+                earlier_tiers.append(migration.tier_summary(built).assign(period=period_now.label).reset_index())
+                earlier_concentration.append({"period": period_now.label, **risk.concentration(built, config.rules)})
+                # The period just before feeds migration and movers; older ones only the
+                # account sheets' tier line. Copies: a column selection is a view that
+                # would keep the whole file alive (about 2 GB at 10 million customers).
+                keep = HISTORY_COLUMNS if not earlier else ["customer_id", "tier"]
+                earlier.append((period_now, built[[c for c in keep if c in built]].copy()))
+                del built
+                stage.done(f"customer file {period_now.label} (tier history)")
+        # The report period's risk columns run SQL of their own, on this connection: the reader is closed.
+        current = customer_file.build(con, config, report_period, first_month, profit_inputs, reads=reads)
+        del reads
         stage.done(f"customer file {report_period.label}: {len(current.customers):,} customers")
         after_period = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [report_period.end]).fetchall()[0][0]
         unknown = 0
