@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custlab import aggregate, customer_file, io, validation
+from custlab import aggregate, customer_file, io, pipeline, validation
 from custlab.config import Settings, load_config
 from custlab.pipeline import analyse
 
@@ -114,10 +114,17 @@ def test_periods_read_ahead_on_a_second_connection_give_the_same_analysis(small_
         reads.append((period.label, history, threading.current_thread().name))
         return real_stage(con, config, period, first_month, history)
 
+    real_report_stage = pipeline.stage_report_reads
+
+    def recorded_report_stage(con, config, period, *args):
+        reads.append((period.label, "report", threading.current_thread().name))
+        return real_report_stage(con, config, period, *args)
+
     monkeypatch.setattr(customer_file, "stage_reads", recorded_stage)
+    monkeypatch.setattr(pipeline, "stage_report_reads", recorded_report_stage)
     ahead = analyse(small_demo / "custlab.toml", "2026-10")
     assert [(label, history) for label, history, _ in reads] == [
-        ("2026-09", True), ("2026-08", True), ("2026-07", True), ("2026-10", False)
+        ("2026-09", True), ("2026-08", True), ("2026-07", True), ("2026-10", False), ("2026-10", "report")
     ]
     assert all(thread.startswith("custlab-reader") for _, _, thread in reads)
 
@@ -141,10 +148,12 @@ def test_periods_read_ahead_on_a_second_connection_give_the_same_analysis(small_
     monkeypatch.setattr(io, "BackgroundReader", ReadsInline)
     reads.clear()
     inline = analyse(small_demo / "custlab.toml", "2026-10")
-    assert len(reads) == 4 and all(thread == threading.main_thread().name for _, _, thread in reads)
+    assert len(reads) == 5 and all(thread == threading.main_thread().name for _, _, thread in reads)
     pd.testing.assert_frame_equal(ahead.customers, inline.customers)
     pd.testing.assert_frame_equal(ahead.tier_history, inline.tier_history)
     pd.testing.assert_frame_equal(ahead.movers, inline.movers)
+    pd.testing.assert_frame_equal(ahead.cohorts, inline.cohorts)
+    pd.testing.assert_frame_equal(ahead.holdout, inline.holdout)
     assert json.dumps(ahead.summary, sort_keys=True) == json.dumps(inline.summary, sort_keys=True)
 
 

@@ -160,7 +160,8 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> d
         scope = ""
         if kind and have:
             scope = f" WHERE customer_id IN (SELECT customer_id FROM customers WHERE kind = {io._sql_string(kind)})"
-        io.run_sql(con, f"CREATE OR REPLACE TEMP VIEW {view}_in AS {canonical_select(view, have)}{scope}")
+        # views of the database, not of this connection: a BackgroundReader's reads use them too
+        io.run_sql(con, f"CREATE OR REPLACE VIEW {view}_in AS {canonical_select(view, have)}{scope}")
         present[table] = bool(have)
     return {
         "has_cost": "cost" in _table_columns(con, "transactions"),
@@ -233,8 +234,9 @@ def customer_window(
     trend_months: int = 6,
     columns: list[str] | None = None,
     attributes: bool = True,
-) -> pd.DataFrame:
-    """One row per customer: flows summed over the window, stocks at its end.
+    into: str | None = None,
+) -> pd.DataFrame | str:
+    """One row per customer, in customer order: flows summed over the window, stocks at its end.
 
     Customers seen before the window but not in it are kept (``in_window`` is
     False), so that later analyses can see who lapsed. ``trend_months`` sets
@@ -245,28 +247,12 @@ def customer_window(
     out: an earlier period's tiers do not need them, and at ten million
     customers they are three text columns less to convert and hold.
 
-    The same as :func:`stage_customer_window` followed by
-    :func:`fetch_customer_window`, which split the SQL from the conversion so
-    that the SQL can run ahead on another connection.
+    With ``into`` the rows are staged in that table instead (see :func:`stage`)
+    and its name is returned; :func:`fetch_customer_window` fetches them. The
+    SQL reads only tables of the database (``customer_month``, ``customers``),
+    so any connection to it can stage them.
     """
-    stage_customer_window(con, "customer_window", window_start, last_month, trend_months, columns, attributes)
-    return fetch_customer_window(con, "customer_window", columns)
-
-
-def stage_customer_window(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    window_start: date,
-    last_month: date,
-    trend_months: int = 6,
-    columns: list[str] | None = None,
-    attributes: bool = True,
-) -> None:
-    """Create ``table``: the rows of :func:`customer_window`, in customer order (SQL only).
-
-    Reads only tables of the database (``customer_month``, ``customers``), no
-    temporary view, so any connection to the database can run it.
-    """
+    table = into or "customer_window"
     sql = read_sql("customer_window")
     parameters = {"window_start": window_start, "last_month": last_month, "trend_months": trend_months}
     wanted = "*" if columns is None else ", ".join(["customer_id", *columns])
@@ -288,10 +274,11 @@ def stage_customer_window(
         stage(con, table, query)
     finally:
         io.run_sql(con, f"DROP TABLE IF EXISTS {parts}")
+    return into or fetch_customer_window(con, table, columns)
 
 
 def fetch_customer_window(con: duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """The customer window staged in ``table`` (see :func:`stage_customer_window`) as a
+    """The customer window staged in ``table`` (``customer_window(..., into=table)``) as a
     frame; the table is dropped. ``columns`` as given to the staging."""
     frame = fetch_table(con, table)
     if columns is None and "kind" not in frame:
@@ -318,6 +305,14 @@ def fetch_table(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
         io.run_sql(con, f"DROP TABLE IF EXISTS {table}")
 
 
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | None, into: str | None) -> pd.DataFrame | str:
+    """The rows of ``sql`` as a frame, or, with ``into``, staged in that table (whose name is returned)."""
+    if into is None:
+        return fetch_frame(con, sql, parameters)
+    stage(con, into, sql, parameters)
+    return into
+
+
 def bucket_ranges(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     """The ``[from, to)`` bucket ranges of ``customer_month`` that :func:`customer_window` aggregates one at a time.
 
@@ -341,17 +336,19 @@ def build_purchase_days(con: duckdb.DuckDBPyConnection) -> None:
     io.run_sql(con, f"CREATE OR REPLACE TABLE purchase_days AS {read_sql('purchase_days')}\nORDER BY {STORAGE_ORDER['purchase_days']}")
 
 
-def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame:
+def customer_rfm(con: duckdb.DuckDBPyConnection, period_end: date, into: str | None = None) -> pd.DataFrame | str:
     """Frequency, recency, T and monetary value (weeks) per customer up to ``period_end``.
 
-    Reads ``purchase_days``: :func:`build_purchase_days` must have run.
+    Reads ``purchase_days``: :func:`build_purchase_days` must have run. With
+    ``into`` the rows are staged in that table instead (see :func:`stage`) and
+    its name is returned, for :func:`fetch_table`.
     """
-    return fetch_frame(con, read_sql("customer_rfm"), {"period_end": period_end})
+    return _rows(con, read_sql("customer_rfm"), {"period_end": period_end}, into)
 
 
-def cohort_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Buyers per acquisition cohort and month since acquisition (long format)."""
-    return fetch_frame(con, read_sql("cohorts"))
+def cohort_counts(con: duckdb.DuckDBPyConnection, into: str | None = None) -> pd.DataFrame | str:
+    """Buyers per acquisition cohort and month since acquisition (long format); ``into`` as for :func:`customer_rfm`."""
+    return _rows(con, read_sql("cohorts"), None, into)
 
 
 def retention_counts(
@@ -366,41 +363,39 @@ def retention_counts(
     return int(row[0]), int(row[1])
 
 
-def survey_scores(con: duckdb.DuckDBPyConnection, period_end: date) -> pd.DataFrame | None:
-    """Latest satisfaction score per customer, or None without a surveys table."""
-    if not stage_survey_scores(con, "survey_scores", period_end):
-        return None
-    return fetch_table(con, "survey_scores")
-
-
-def stage_survey_scores(con: duckdb.DuckDBPyConnection, table: str, period_end: date) -> bool:
-    """Create ``table`` with the latest satisfaction score per customer (see :func:`stage`);
-    False, and no table, without a surveys table."""
+def survey_scores(con: duckdb.DuckDBPyConnection, period_end: date, into: str | None = None) -> pd.DataFrame | str | None:
+    """Latest satisfaction score per customer, or None without a surveys table; ``into`` as for :func:`customer_rfm`."""
     if not _table_columns(con, "surveys"):
-        return False
-    stage(con, table, read_sql("surveys"), {"period_end": period_end})
-    return True
+        return None
+    return _rows(con, read_sql("surveys"), {"period_end": period_end}, into)
 
 
-def holdout_purchases(con: duckdb.DuckDBPyConnection, calibration_end: date, period_end: date) -> pd.DataFrame:
+def holdout_purchases(
+    con: duckdb.DuckDBPyConnection, calibration_end: date, period_end: date, into: str | None = None
+) -> pd.DataFrame | str:
     """Purchase days after ``calibration_end`` of every customer known by then.
 
     Reads ``purchase_days``: :func:`build_purchase_days` must have run.
     """
-    return fetch_frame(con, read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end})
+    return _rows(con, read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end}, into)
 
 
-def receivables_ageing(con: duckdb.DuckDBPyConnection, window_start: date, period_end: date) -> pd.DataFrame:
-    """Open receivables per ageing bucket at ``period_end`` and credit sales in the window, per customer."""
-    return fetch_frame(con, read_sql("receivables_ageing"), {"window_start": window_start, "period_end": period_end})
+def receivables_ageing(
+    con: duckdb.DuckDBPyConnection, window_start: date, period_end: date, into: str | None = None
+) -> pd.DataFrame | str:
+    """Open receivables per ageing bucket at ``period_end`` and credit sales in the window, per
+    customer; ``into`` as for :func:`customer_rfm`."""
+    return _rows(con, read_sql("receivables_ageing"), {"window_start": window_start, "period_end": period_end}, into)
 
 
-def territory_sales(con: duckdb.DuckDBPyConnection, window_start: date, period_end: date) -> pd.DataFrame | None:
+def territory_sales(
+    con: duckdb.DuckDBPyConnection, window_start: date, period_end: date, into: str | None = None
+) -> pd.DataFrame | str | None:
     """Revenue delivered outside each customer's region, or None when either region is missing."""
     if "region" not in _table_columns(con, "transactions") or "region" not in _table_columns(con, "customers"):
         return None
     io.run_sql(con, "CREATE OR REPLACE TEMP VIEW tx_region AS SELECT customer_id, date, revenue, region FROM transactions")
-    return fetch_frame(con, read_sql("territory"), {"window_start": window_start, "period_end": period_end})
+    return _rows(con, read_sql("territory"), {"window_start": window_start, "period_end": period_end}, into)
 
 
 def customer_months(con: duckdb.DuckDBPyConnection, customer_ids: pd.Series) -> pd.DataFrame:

@@ -65,7 +65,7 @@ class StagedReads:
     Attributes
     ----------
     window : str
-        Table of the customer window (:func:`custlab.aggregate.stage_customer_window`).
+        Table of the customer window (:func:`custlab.aggregate.customer_window`).
     rfm : str
         Table of frequency, recency, T and monetary value (``sql/customer_rfm.sql``).
     scores : str or None
@@ -80,6 +80,11 @@ class StagedReads:
     rfm: str
     scores: str | None
     retention_counts: tuple[int, int] | None
+
+
+def profit_window_start(config: Config, period: Period, first_month: date) -> date:
+    """First day of the profit window of ``period``: ``window_months`` back, not before the data."""
+    return max(period.window_start(config.settings.window_months), first_month)
 
 
 def stage_reads(
@@ -98,19 +103,18 @@ def stage_reads(
     """
     settings = config.settings
     last_month = date(period.end.year, period.end.month, 1)
-    window_start = max(period.window_start(settings.window_months), first_month)
+    window_start = profit_window_start(config, period, first_month)
     prefix = "staged_" + period.label.replace("-", "_")
-    aggregate.stage_customer_window(
-        con, f"{prefix}_window", window_start, last_month, config.tiers.trend_months, attributes=not history
+    window = aggregate.customer_window(
+        con, window_start, last_month, config.tiers.trend_months, attributes=not history, into=f"{prefix}_window"
     )
-    aggregate.stage(con, f"{prefix}_rfm", aggregate.read_sql("customer_rfm"), {"period_end": period.end})
+    rfm = aggregate.customer_rfm(con, period.end, into=f"{prefix}_rfm")
     counts = scores = None
     if not history:
         previous_start = period.window_start(2 * settings.window_months)
         counts = aggregate.retention_counts(con, max(previous_start, first_month), window_start, last_month)
-        if aggregate.stage_survey_scores(con, f"{prefix}_scores", period.end):
-            scores = f"{prefix}_scores"
-    return StagedReads(f"{prefix}_window", f"{prefix}_rfm", scores, counts)
+        scores = aggregate.survey_scores(con, period.end, into=f"{prefix}_scores")
+    return StagedReads(window, rfm, scores, counts)
 
 
 @dataclass
@@ -162,6 +166,7 @@ def build(
     profit_inputs: profit.ProfitInputs,
     history: bool = False,
     reads: PeriodReads | None = None,
+    risk: bool = True,
 ) -> CustomerFile:
     """Compute the customer file of ``period`` (``customer_month`` must reach its last month).
 
@@ -172,11 +177,13 @@ def build(
 
     ``reads`` are the period's reads made ahead (:func:`stage_reads` then
     :func:`fetch_reads`, with the same ``history``), which the file takes over;
-    without them they are made here.
+    without them they are made here. ``risk=False`` leaves the report period's
+    risk columns to the caller (:func:`add_risk`), whose SQL can then run ahead
+    while this file is computed.
     """
     settings = config.settings
     last_month = date(period.end.year, period.end.month, 1)
-    window_start = max(period.window_start(settings.window_months), first_month)
+    window_start = profit_window_start(config, period, first_month)
     previous_start = period.window_start(2 * settings.window_months)
     reads = reads or fetch_reads(con, stage_reads(con, config, period, first_month, history))
     customers, rfm, scores, counts = reads.take()
@@ -204,17 +211,69 @@ def build(
     frames.add_columns(customers, values)
     del values
     customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
-    if not history:
-        customers = add_risk(con, config, customers, window_start, last_month, period.end)
+    if not history and risk:
+        customers = add_risk(con, config, customers, window_start, period.end)
     return CustomerFile(customers, window_start, previous_start, counts, value_model, notes, has_surveys)
 
 
+@dataclass
+class StagedRisk:
+    """The reads of the risk columns held in tables of the database (see :func:`stage_risk_reads`).
+
+    Attributes
+    ----------
+    ageing : str
+        Receivables ageing and credit sales per customer.
+    prior : str
+        The customer window before the profit window (margin trends).
+    territory : str or None
+        Sales outside each customer's region (None without regions).
+    """
+
+    ageing: str
+    prior: str
+    territory: str | None
+
+
+#: Sums of the window before the profit window that the margin trends compare.
+PRIOR_COLUMNS = ["revenue", "cogs", "discount", "channel_fee", "cost_to_serve"]
+
+
+def stage_risk_reads(con: duckdb.DuckDBPyConnection, config: Config, window_start: date, period_end: date) -> StagedRisk:
+    """Run the SQL of :func:`add_risk` into tables of the database: no frame.
+
+    At ten million customers about 30 s on both cores (the prior window alone is
+    eight passes over the customer months); a :class:`custlab.io.BackgroundReader`
+    runs it while the report period's file is computed.
+    """
+    prior_last = add_months(window_start, -1)
+    prior_start = add_months(window_start, -config.settings.window_months)
+    return StagedRisk(
+        ageing=aggregate.receivables_ageing(con, window_start, period_end, into="staged_ageing"),
+        prior=aggregate.customer_window(
+            con, prior_start, prior_last, config.tiers.trend_months, columns=PRIOR_COLUMNS, into="staged_prior_window"
+        ),
+        territory=aggregate.territory_sales(con, window_start, period_end, into="staged_territory"),
+    )
+
+
 def add_risk(
-    con: duckdb.DuckDBPyConnection, config: Config, customers: pd.DataFrame, window_start: date, last_month: date, period_end: date
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    customers: pd.DataFrame,
+    window_start: date,
+    period_end: date,
+    staged: StagedRisk | None = None,
 ) -> pd.DataFrame:
-    """Receivables ageing, DSO, dependence, big debtors, margin trends and territory, per customer."""
+    """Receivables ageing, DSO, dependence, big debtors, margin trends and territory, per customer.
+
+    ``staged`` are the reads made ahead (:func:`stage_risk_reads`); without
+    them they are made here. Either way their tables are fetched one at a time
+    and dropped.
+    """
     rules = config.rules
-    ageing = aggregate.receivables_ageing(con, window_start, period_end)
+    staged = staged or stage_risk_reads(con, config, window_start, period_end)
+    ageing = aggregate.fetch_table(con, staged.ageing)
     frames.add_columns(customers, ageing)
     for column in ageing.columns.drop("customer_id"):
         customers[column] = customers[column].fillna(0.0)
@@ -225,14 +284,11 @@ def add_risk(
     customers["revenue_share"] = customers["revenue"] / total_revenue if total_revenue > 0 else 0.0
     customers["dependence_risk"] = risk.dependence_risk(customers, rules)
     customers["big_debtor"] = risk.big_debtor(customers, rules)
-    prior_last = add_months(window_start, -1)
-    prior_start = add_months(window_start, -config.settings.window_months)
-    prior = aggregate.customer_window(
-        con, prior_start, prior_last, config.tiers.trend_months,
-        columns=["revenue", "cogs", "discount", "channel_fee", "cost_to_serve"],
-    )  # fmt: skip
+    prior = aggregate.fetch_customer_window(con, staged.prior, PRIOR_COLUMNS)
     customers = customers.join(risk.margin_trends(customers, prior, rules))
     del prior
-    customers = customers.join(risk.territory_flags(customers, aggregate.territory_sales(con, window_start, period_end), rules))
+    territory = aggregate.fetch_table(con, staged.territory) if staged.territory else None
+    customers = customers.join(risk.territory_flags(customers, territory, rules))
+    del territory
     customers["risk_reasons"] = risk.risk_reasons(customers)
     return customers
