@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from custlab import accounts, analysis_process, io, pipeline, runner
@@ -118,6 +119,27 @@ def test_tables_too_long_for_csv_are_published_as_parquet(tmp_path):
     written = io.write_table(frame, tmp_path, "customers", max_csv_rows=2)
     assert written.name == "customers.parquet"
     assert pd.read_parquet(written).equals(frame)
+
+
+def test_saved_parquet_round_trips_and_skips_dictionaries_for_floats(tmp_path):
+    frame = pd.DataFrame({
+        "customer_id": [f"C{i % 50:03d}" for i in range(1000)],
+        "profit": [i * 0.37 - 100.0 for i in range(1000)],
+        "orders": [i % 7 for i in range(1000)],
+        "lean_big": [i % 3 == 0 for i in range(1000)],
+        "clv": pd.array([None if i % 10 == 0 else i / 3 for i in range(1000)], dtype="Float64"),
+        "first_purchase_month": pd.to_datetime(["2025-01-01", "2026-02-01"] * 500),
+        "sheet_count": pd.array([1, None] * 500, dtype="Int64"),
+    })
+    path = tmp_path / "customers.parquet"
+    io.write_frame(frame, path)
+    pd.testing.assert_frame_equal(io.read_frame(path), frame, check_exact=True)
+    chunks = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {chunks.column(i).path_in_schema: set(chunks.column(i).encodings) for i in range(chunks.num_columns)}
+    dictionary = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
+    assert not encodings["profit"] & dictionary and not encodings["clv"] & dictionary
+    for column in ("customer_id", "orders", "first_purchase_month", "sheet_count"):  # (flags are bit-packed)
+        assert encodings[column] & dictionary, column
 
 
 def test_a_customers_table_too_long_for_csv_is_the_saved_parquet_and_not_held_twice(published, tmp_path, monkeypatch):
