@@ -70,7 +70,8 @@ def retention_by_satisfaction(customers: pd.DataFrame) -> pd.DataFrame:
     """Per latest satisfaction score: customers, leavers and the share still buying."""
     if "last_satisfaction" not in customers:
         return pd.DataFrame(columns=["score", "customers", "left", "still_buying"])
-    surveyed = customers[customers["last_satisfaction"].notna()]
-    table = surveyed.groupby("last_satisfaction").agg(customers=("customer_id", "size"), left=("left", "sum"))
+    columns = customers[["last_satisfaction", "left"]]
+    surveyed = columns[columns["last_satisfaction"].notna()]  # two columns: filtering rows copies every column kept
+    table = surveyed.groupby("last_satisfaction").agg(customers=("left", "size"), left=("left", "sum"))
     table["still_buying"] = 1.0 - table["left"] / table["customers"]
     return table.rename_axis("score").reset_index()

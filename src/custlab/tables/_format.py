@@ -39,6 +39,18 @@ def notes_html(notes: list[str]):
     return HTML("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
 
 
+def largest_where(customers: pd.DataFrame, mask: pd.Series, by: str, limit: int) -> pd.DataFrame:
+    """The rows of ``customers`` where ``mask`` holds, largest ``by`` first, at most ``limit``.
+
+    The rows of ``customers[mask].sort_values(by, ascending=False).head(limit)``,
+    in the same order (the same sort of the same values), but only ``by`` is
+    filtered and sorted and only the rows kept are copied whole: filtering ten
+    million customers' hundred columns to pick 25 rows took seconds per table.
+    """
+    kept = customers[by][mask.fillna(False).astype(bool)].sort_values(ascending=False).head(limit).index
+    return customers.loc[kept]
+
+
 def _who(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """The ``Customer`` and ``Name`` columns every customer list starts with (names may be absent)."""
     name = frame["name"].fillna("") if "name" in frame else pd.Series("", index=frame.index)

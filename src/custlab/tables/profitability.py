@@ -6,7 +6,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from custlab.profit import active_customers
-from custlab.tables._format import _who, money, percent
+from custlab.tables._format import _who, largest_where, money, percent
 
 
 def style_waterfall(waterfall: pd.DataFrame, currency: str = "") -> Styler:
@@ -29,7 +29,7 @@ def style_waterfall(waterfall: pd.DataFrame, currency: str = "") -> Styler:
 
 def lean_big_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     """The lean big customers, largest revenue first, with the term that eats their margin."""
-    flagged = customers[customers["lean_big"]].sort_values("revenue", ascending=False).head(limit)
+    flagged = largest_where(customers, customers["lean_big"], "revenue", limit)
     return pd.DataFrame(
         {
             **_who(flagged),
@@ -44,7 +44,7 @@ def lean_big_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
 
 def bulk_one_off_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     """One-off bulk buyers, largest order first, with the month of their only order."""
-    flagged = customers[customers["bulk_one_off"]].sort_values("lifetime_gross_sales", ascending=False).head(limit)
+    flagged = largest_where(customers, customers["bulk_one_off"], "lifetime_gross_sales", limit)
     return pd.DataFrame(
         {
             **_who(flagged),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from custlab.tables._format import _who, money, percent
+from custlab.tables._format import _who, largest_where, money, percent
 
 
 def scenario_table(scenarios: pd.DataFrame, currency: str = "") -> pd.DataFrame:
@@ -64,7 +64,7 @@ def satisfied_defectors_table(customers: pd.DataFrame, limit: int = 25) -> pd.Da
     """Customers who said they were satisfied and then stopped buying, most valuable first."""
     if "satisfied_defector" not in customers or "last_satisfaction" not in customers:
         return pd.DataFrame()
-    flagged = customers[customers["satisfied_defector"]].sort_values("lifetime_revenue", ascending=False).head(limit)
+    flagged = largest_where(customers, customers["satisfied_defector"], "lifetime_revenue", limit)
     return pd.DataFrame(
         {
             **_who(flagged),

@@ -56,7 +56,8 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
 
     from custlab.accounts import ACCOUNT_TIERS, account_file_name, has_account_sheet, risk_flagged
 
-    accounts = customers[customers["tier"].isin(ACCOUNT_TIERS)]
+    shown = [c for c in ("customer_id", "tier", "revenue", "profit", "risk_reasons", "account_sheet") if c in customers]
+    accounts = customers[shown][customers["tier"].isin(ACCOUNT_TIERS)]  # the columns shown first: rows filtered in 6, not 80
     has_sheet = has_account_sheet(accounts)
     flagged = accounts[risk_flagged(accounts)].nlargest(limit, "revenue")
     if flagged.empty:

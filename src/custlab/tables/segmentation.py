@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from custlab.tables._format import _who, money, percent
+from custlab.tables._format import _who, largest_where, money, percent
 
 
 def style_tier_table(tier_table: pd.DataFrame, currency: str = "") -> Styler:
@@ -59,9 +59,8 @@ def style_movers(movers: pd.DataFrame, currency: str = ""):
 
 def rising_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     """Rising small customers, largest recent revenue first: the watch-list."""
-    flagged = customers[customers["rising"] == True]  # noqa: E712 - may hold NA
-    growth = flagged["revenue_recent"] / flagged["revenue_prior"].clip(lower=1.0)
-    flagged = flagged.assign(growth=growth).sort_values("revenue_recent", ascending=False).head(limit)
+    flagged = largest_where(customers, customers["rising"] == True, "revenue_recent", limit)  # noqa: E712 - may hold NA
+    flagged = flagged.assign(growth=flagged["revenue_recent"] / flagged["revenue_prior"].clip(lower=1.0))
     return pd.DataFrame(
         {
             **_who(flagged),
