@@ -75,6 +75,14 @@ def test_lapse_survival_groups():
     consumer = dict(zip(curves["consumer"]["time"], curves["consumer"]["survival"]))
     assert consumer[15] == pytest.approx(2 / 3) and consumer[16] == pytest.approx(1 / 3)
     assert curves["consumer"]["survival"].iloc[0] == 1.0
+    # groups come sorted; a customer without a kind is "unknown"; without `by`, one group
+    frame["kind"] = frame["kind"].astype(object)
+    frame.loc[frame.index[0], "kind"] = None
+    curves = lapse_survival(frame, "kind", lapse_months=6, period_end=date(2026, 10, 31))
+    assert list(curves) == sorted(curves) and "unknown" in curves
+    assert sum(int(c["at_risk"].iloc[1]) for c in curves.values()) == frame["first_purchase_month"].notna().sum()
+    everyone = lapse_survival(frame, None, lapse_months=6, period_end=date(2026, 10, 31))
+    assert list(everyone) == ["all"] and int(everyone["all"]["at_risk"].iloc[1]) == frame["first_purchase_month"].notna().sum()
 
 
 def test_retention_rate_and_months_between():
