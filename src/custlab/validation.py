@@ -256,10 +256,11 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
             "WHERE _problem_column IS NOT NULL"
         )
         columns = ", ".join(io.quote_identifier(c) for c in resolved)
-        io.run_sql(con,
-            f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM typed_{table} "
-            f"ANTI JOIN rejected_{table} USING (_row)"
-        )
+        # Usually nothing is rejected: then no join (113.7M transaction lines at 10M
+        # customers: the copy took 48.6 s without it, 49.5-54.8 s with an empty one).
+        rejected = con.execute(f"SELECT count(*) FROM rejected_{table}").fetchall()[0][0]
+        kept = f"typed_{table} ANTI JOIN rejected_{table} USING (_row)" if rejected else f"typed_{table}"
+        io.run_sql(con, f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM {kept}")
         io.run_sql(con,
             f"INSERT INTO quarantine SELECT '{table}', {io._sql_string(str(source.path))}, _row, _problem_column, _value, _problem "
             f"FROM rejected_{table} ORDER BY _row"
