@@ -435,8 +435,9 @@ def stage_report_reads(
     """Run the report period's remaining SQL into tables of the database: no frame.
 
     Reads views and tables of the database only, so a :class:`custlab.io.BackgroundReader`
-    runs it while the report period's customer file is computed (at ten million
-    customers about 45 s of SQL on both cores).
+    runs it while the report period's customer file is computed. At ten million
+    customers, measured alone: 31.2 s of SQL, and 27.0 s of pandas for the file;
+    the two together took 43.5 s.
     """
     window_start = customer_file.profit_window_start(config, period, first_month)
     unknown = 0
