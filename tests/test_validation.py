@@ -179,6 +179,26 @@ def test_memory_limit_from_the_environment(monkeypatch):
         io.connect()
 
 
+def test_duplicate_lines_are_equal_in_every_column_not_only_in_the_candidate_key(tmp_path):
+    tx = (
+        "order_id,customer_id,date,revenue,product\n"
+        "O1,A,2026-01-05,10,P1\n"  # 1
+        "O1,A,2026-01-05,10,P2\n"  # 2 same order, day and amount, another product: a second line
+        "O1,A,2026-01-05,10,P1\n"  # 3 a copy of row 1
+        "O1, A ,2026-01-05,10.0,P1\n"  # 4 the same values once typed: a copy of row 1
+        "O2,A,2026-01-05,10,P1\n"  # 5 another order
+        "O1,A,2026-01-05,10,P2\n"  # 6 a copy of row 2
+    )
+    con, checked = run(tmp_path, TX_CONFIG, {"tx.csv": tx})
+    quality = checked.quality.set_index("table").loc["transactions"]
+    assert (quality.rows_read, quality.accepted, quality.quarantined) == (6, 3, 3)
+    assert reasons(con, "transactions") == {
+        3: ("order_id", "duplicate row (same as row 1)"),
+        4: ("order_id", "duplicate row (same as row 1)"),
+        6: ("order_id", "duplicate row (same as row 2)"),
+    }
+
+
 @pytest.mark.parametrize("limit", ["2GB", ""])
 def test_release_cache_evicts_read_blocks_and_keeps_the_limit(monkeypatch, tmp_path, limit):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
