@@ -9,7 +9,7 @@ import pytest
 from custlab.clusters import CustomerSegmenter, segment
 from custlab.migration import migration_states, transition_matrix
 from custlab.pipeline import analyse
-from custlab.tiers import TierRules, assign_tiers
+from custlab.tiers import TierRules, assign_tiers, value_band_start
 
 
 def frame(**columns):
@@ -48,8 +48,17 @@ def test_value_bands_guard_and_invalid_rules():
         "invalid",  # silent for 14 months
         "maintenance",  # one-off bulk buyer: kept apart however valuable
     ]
-    assert out.loc[5, "tier_reason"] == "less than 6 months of history"
-    assert out.loc[6, "tier_reason"] == "has stopped buying"
+    assert out["tier_reason"].tolist() == [
+        "among the customers making the first share of value",
+        "high value",
+        "profitable",
+        "small value",
+        "loses money now and is expected to",
+        "less than 6 months of history",
+        "has stopped buying",
+        "one-off bulk buyer: kept apart from key accounts until it buys again",
+    ]
+    assert out["tier"].dtype == object and out["tier_reason"].dtype == object
 
 
 def test_lean_big_is_general_and_rising_is_maintenance():
@@ -61,6 +70,22 @@ def test_lean_big_is_general_and_rising_is_maintenance():
     assert out.loc[0, "tier"] == "general" and "lean big" in out.loc[0, "tier_reason"]
     assert out["rising"].tolist() == [False, True, False]
     assert out.loc[1, "tier"] in ("maintenance", "key", "important")
+    if out.loc[1, "tier"] == "maintenance":
+        assert out.loc[1, "tier_reason"] == "small but growing fast"
+
+
+def test_value_band_start_matches_ranking_by_label_with_ties_and_gaps():
+    rng = np.random.default_rng(3)
+    values = rng.choice([5.0, 2.5, 1.0, 0.25, np.nan], size=2_000)  # many ties, unranked customers
+    ranked = pd.Series(values, index=rng.permutation(np.arange(10_000, 12_000)))  # labels are not positions
+    # the band start by label: sort, accumulate, put back by label
+    order = ranked.sort_values(ascending=False, na_position="last")
+    total = order.sum()
+    expected = (order.cumsum() / total).reindex(ranked.index) - ranked.fillna(0) / total
+    start = value_band_start(ranked)
+    np.testing.assert_array_equal(start, expected.to_numpy())
+    assert np.isnan(start[np.isnan(values)]).all()
+    assert np.nanmin(start) == 0.0 and np.nanmax(start) < 1.0
 
 
 def test_migration_matrix_counts_new_and_lost():
