@@ -19,6 +19,7 @@ from custlab.risk import (
     expected_credit_loss,
     hhi,
     margin_trends,
+    largest_first,
     risk_reasons,
     top_n_share,
 )
@@ -43,6 +44,16 @@ def test_concentration_and_dependence():
     assert figures["hhi"] == pytest.approx(3800.0)
     assert figures["dependence_count"] == 2  # 50% and 30% are over 25%
     assert dependence_risk(customers, Rules()).tolist() == [True, True, True, False]
+
+
+def test_largest_first_is_the_head_of_a_stable_descending_sort():
+    rng = np.random.default_rng(7)
+    for _ in range(300):  # small arrays full of ties, zeros of both signs and gaps
+        values = rng.choice([3.0, 2.0, 1.0, 0.0, -0.0, -1.0, np.nan], size=int(rng.integers(0, 40)))
+        n = int(rng.integers(0, 50))
+        np.testing.assert_array_equal(largest_first(values, n), np.argsort(-values, kind="stable")[:n])
+    many = np.round(rng.lognormal(3, 1, 100_000))  # a partial sort, ties at the cut
+    np.testing.assert_array_equal(largest_first(many, 20), np.argsort(-many, kind="stable")[:20])
 
 
 def test_ageing_buckets_dso_and_ecl_by_hand(tmp_path):

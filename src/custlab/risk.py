@@ -39,6 +39,25 @@ def top_n_share(values, n: int) -> float:
     return float(ordered[:n].sum() / total) if total > 0 else float("nan")
 
 
+def largest_first(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` largest of ``values``, largest first, equal values in position order.
+
+    The first ``n`` of a stable descending sort (``np.argsort(-values, kind="stable")``),
+    without sorting every value: only those at least as large as the ``n``-th largest
+    are sorted. At ten million customers the full sort took 1.5 s for the top 20.
+    """
+    negated = -np.asarray(values, dtype=float)
+    if n >= len(negated):
+        return np.argsort(negated, kind="stable")[:n]
+    if n <= 0:
+        return np.empty(0, dtype=np.intp)
+    threshold = np.partition(negated, n - 1)[n - 1]
+    if np.isnan(threshold):  # fewer than n numbers: missing values come last, as in the sort
+        return np.argsort(negated, kind="stable")[:n]
+    candidates = np.flatnonzero(negated <= threshold)
+    return candidates[np.argsort(negated[candidates], kind="stable")][:n]
+
+
 def concentration(customers: pd.DataFrame, rules: Rules = Rules(), ns=(1, 5, 10, 20)) -> dict[str, float]:
     """Top-N shares of revenue and profit, HHI of revenue, effective customers, dependence count.
 
@@ -49,7 +68,7 @@ def concentration(customers: pd.DataFrame, rules: Rules = Rules(), ns=(1, 5, 10,
     """
     active = active_customers(customers, ["revenue", "profit"])
     revenue, profit = active["revenue"].to_numpy(dtype=float), active["profit"].to_numpy(dtype=float)
-    order = np.argsort(-revenue, kind="stable")  # one ranking by revenue for every n
+    order = largest_first(revenue, max(ns, default=0))  # one ranking by revenue for every n
     revenue_total, profit_total = revenue.sum(), profit.sum()
     figures: dict[str, float] = {}
     for n in ns:
@@ -201,21 +220,29 @@ def risk_reasons(customers: pd.DataFrame) -> pd.Series:
             return np.zeros(len(customers), dtype=bool)
         return customers[column].fillna("").ne("").to_numpy()
 
-    def phrase(on: np.ndarray, make, *inputs: str) -> np.ndarray:
-        """The words of one flag ("" where it is off); ``make`` runs on the flagged rows only."""
-        out = np.full(len(customers), "", dtype=object)
-        values = [customers[c].to_numpy()[on] if c in customers else np.full(on.sum(), None) for c in inputs]
-        out[on] = [make(*row) for row in zip(*values)]
+    flags = [
+        (flag("dependence_risk"), lambda share: f"{share:.0%} of company revenue", ["revenue_share"]),
+        (flag("big_debtor"), lambda overdue, old: f"overdue {overdue:,.0f} ({old:,.0f} over 90 days)", ["overdue_receivables", "ar_over_90"]),
+        (has_text("margin_reason"), str, ["margin_reason"]),
+        (flag("territory_breach"), lambda share: f"{share:.0%} of purchases outside its territory", ["outside_territory_share"]),
+        (flag("lean_big"), lambda reason: "lean: " + ("" if pd.isna(reason) else str(reason)), ["lean_big_reason"]),
+    ]
+    # Words only for the customers with a flag (at ten million customers a few hundred
+    # thousand): joining text for every customer took 3 s.
+    flagged = np.flatnonzero(np.logical_or.reduce([on for on, _, _ in flags]))
+
+    def phrase(on: np.ndarray, make, inputs: list[str]) -> np.ndarray:
+        """The words of one flag for the flagged customers ("" where it is off)."""
+        out = np.full(len(flagged), "", dtype=object)
+        here = on[flagged]
+        values = [customers[c].to_numpy()[flagged][here] if c in customers else np.full(here.sum(), None) for c in inputs]
+        out[here] = [make(*row) for row in zip(*values)]
         return out
 
-    parts = [
-        phrase(flag("dependence_risk"), lambda share: f"{share:.0%} of company revenue", "revenue_share"),
-        phrase(flag("big_debtor"), lambda overdue, old: f"overdue {overdue:,.0f} ({old:,.0f} over 90 days)", "overdue_receivables", "ar_over_90"),
-        phrase(has_text("margin_reason"), str, "margin_reason"),
-        phrase(flag("territory_breach"), lambda share: f"{share:.0%} of purchases outside its territory", "outside_territory_share"),
-        phrase(flag("lean_big"), lambda reason: "lean: " + ("" if pd.isna(reason) else str(reason)), "lean_big_reason"),
-    ]
+    words = np.full(len(flagged), "", dtype=object)
+    for on, make, inputs in flags:
+        part = phrase(on, make, inputs)
+        words = np.where((words != "") & (part != ""), words + "; " + part, words + part)
     joined = np.full(len(customers), "", dtype=object)
-    for part in parts:
-        joined = np.where((joined != "") & (part != ""), joined + "; " + part, joined + part)
+    joined[flagged] = words
     return pd.Series(joined, index=customers.index, name="risk_reasons", dtype=object)
