@@ -188,6 +188,32 @@ def test_read_frame_keeps_the_rows_asked_for_batch_by_batch(tmp_path):
         io.read_frame(tmp_path / "quality.csv", rows_where=("account_sheet", True))
 
 
+def test_query_frame_gives_the_frame_duckdb_df_gives():
+    con = io.connect()
+    io.run_sql(con, """
+        CREATE TABLE t AS SELECT * FROM (VALUES
+          ('a', 1::BIGINT, 2::HUGEINT, 1.5::DOUBLE, DATE '2024-01-31', true, 3::INTEGER,
+           TIMESTAMP '2024-01-01 10:00:00', 0.10::DECIMAL(18, 2), 'x', 12345.67::DECIMAL(18, 2)),
+          (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'y', 0.07),
+          ('c', 3, 170141183460469231731687303715884105727::HUGEINT, -0.0, DATE '1970-01-01', false, -5,
+           TIMESTAMP '1999-12-31 23:59:59.123456', -7.5, NULL, 1000000000.01)
+        ) AS v(text, whole, huge, number, day, flag, small, moment, money, more_text, more_money)
+    """)
+    queries = [
+        "SELECT * FROM t",  # missing values everywhere: nullable integers and booleans
+        "SELECT * FROM t WHERE text IS NOT NULL",  # no missing whole numbers: plain int64, bool
+        "SELECT * FROM t WHERE false",  # empty: text is object
+        "SELECT huge, text, whole FROM t WHERE $n > 0",  # a parameter; a nullable column first
+        "SELECT sum(whole) AS total, count(*) AS n, min(day) AS first FROM t GROUP BY flag ORDER BY flag",
+    ]
+    for sql in queries:
+        parameters = {"n": 1} if "$n" in sql else None
+        expected = con.execute(sql, parameters).df()
+        got = io.query_frame(con, sql, parameters)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert list(got.dtypes) == list(expected.dtypes), sql
+
+
 def _sleep_then_note(path: str) -> None:
     """A long "analysis" that notes when it is interrupted (run by the test below)."""
     try:

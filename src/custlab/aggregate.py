@@ -127,8 +127,8 @@ def create_in_passes(con: duckdb.DuckDBPyConnection, table: str, select: str, pa
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | list | None = None) -> pd.DataFrame:
     """The result of ``sql`` as a frame, with DuckDB's cache of the blocks it read given back
     (see :func:`custlab.io.release_cache`): the frame goes on to pandas work, the blocks
-    would only sit beside it."""
-    frame = con.execute(sql, parameters).df()
+    would only sit beside it. Converted through Arrow (:func:`custlab.io.query_frame`)."""
+    frame = io.query_frame(con, sql, parameters)
     io.release_cache(con)
     return frame
 
