@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -212,6 +213,20 @@ def test_query_frame_gives_the_frame_duckdb_df_gives():
         got = io.query_frame(con, sql, parameters)
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
         assert list(got.dtypes) == list(expected.dtypes), sql
+
+
+def test_query_frame_text_holds_its_own_memory_not_duckdbs_batches():
+    # DuckDB's Arrow arrays keep their whole batch alive: a kept id column would hold
+    # every column of the result. The text must be copied into memory of its own.
+    con = io.connect()
+    system = pa.system_memory_pool()
+    before = system.bytes_allocated()
+    frame = io.query_frame(con, "SELECT 'customer-' || i AS customer_id FROM range(200000) AS r(i)")
+    text = frame["customer_id"].array._pa_array
+    assert text.num_chunks == 1
+    characters = text.chunk(0).buffers()[2].size  # (pandas may widen the offsets; the characters it keeps)
+    assert characters >= 200000 * len("customer-0")
+    assert system.bytes_allocated() - before >= characters
 
 
 def _sleep_then_note(path: str) -> None:
