@@ -104,9 +104,9 @@ def stage_reads(
 ) -> StagedReads:
     """Run the SQL of the customer file of ``period`` into tables of the database: no frame.
 
-    At ten million customers an earlier period's SQL takes about 25 s on both
-    cores (the customer window's eight passes 17 s, storing it in customer order
-    5 s, the RFM summary). It reads only tables of the database
+    At ten million customers an earlier period's SQL takes 19-20 s on both
+    cores, measured alone (the customer window's eight passes, storing it in
+    customer order, the RFM summary). It reads only tables of the database
     (``customer_month``, ``purchase_days``, ``customers``, ``surveys``), none of
     a connection's temporary views, so it can run on a
     :class:`custlab.io.BackgroundReader` while pandas computes the period before
