@@ -86,7 +86,7 @@ class StagedReads:
 #: migration and movers, which compare with the period just before (see
 #: ``pipeline.HISTORY_COLUMNS``). Receivables at the window's end, service events,
 #: active months and lifetime revenue are not computed for it: five of the window's
-#: twenty-four sums, about 2 s of its SQL at ten million customers.
+#: twenty-four sums; at ten million customers its SQL 19-20 s instead of 22.5-24 s.
 HISTORY_WINDOW_COLUMNS = [
     "revenue", "cogs", "discount", "channel_fee", "orders", "cost_to_serve", "carrying_cost", "expected_credit_loss",
     "overdue_receivables", "first_purchase_month", "last_purchase_month", "months_with_purchases", "lifetime_orders",
