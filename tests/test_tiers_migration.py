@@ -70,8 +70,18 @@ def test_lean_big_is_general_and_rising_is_maintenance():
     assert out.loc[0, "tier"] == "general" and "lean big" in out.loc[0, "tier_reason"]
     assert out["rising"].tolist() == [False, True, False]
     assert out.loc[1, "tier"] in ("maintenance", "key", "important")
-    if out.loc[1, "tier"] == "maintenance":
-        assert out.loc[1, "tier_reason"] == "small but growing fast"
+
+
+def test_a_rising_customer_in_the_small_band_is_maintenance_for_that_reason():
+    customers = frame(
+        profit=[1000.0, 5.0, 5.0], clv=[3000.0, 10.0, 10.0],
+        revenue_recent=[100.0, 600.0, 100.0], revenue_prior=[100.0, 100.0, 100.0],
+        orders_recent=[5, 8, 8], orders_prior=[5, 2, 8],
+    )  # fmt: skip
+    out = assign_tiers(customers, TierRules(), date(2026, 10, 31), horizon_months=36)
+    assert out["rising"].tolist() == [False, True, False]
+    assert out["tier"].tolist() == ["key", "maintenance", "maintenance"]
+    assert out["tier_reason"].tolist()[1:] == ["small but growing fast", "small value"]
 
 
 def test_value_band_start_matches_ranking_by_label_with_ties_and_gaps():
