@@ -230,7 +230,8 @@ def test_query_frame_text_holds_its_own_memory_not_duckdbs_batches():
 
 
 def _sleep_then_note(path: str) -> None:
-    """A long "analysis" that notes when it is interrupted (run by the test below)."""
+    """A long "analysis" that notes when it has started and when it is interrupted (run by the test below)."""
+    Path(path).write_text("started", encoding="utf-8")
     try:
         time.sleep(600)
     finally:
@@ -245,7 +246,9 @@ from tests.test_end_to_end import _sleep_then_note
 context = multiprocessing.get_context("spawn")
 pool = ProcessPoolExecutor(1, mp_context=context, initializer=analysis_process._analysis_process_started, initargs=(context.Queue(),))
 pool.submit(analysis_process._run_guarded, _sleep_then_note, sys.argv[1])
-time.sleep(4)
+deadline = time.monotonic() + 90
+while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:  # the analysis is running
+    time.sleep(0.1)
 print(next(iter(pool._processes)), flush=True)
 os._exit(0)  # the runner is killed, say by a scheduler
 """
