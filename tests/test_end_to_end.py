@@ -230,9 +230,11 @@ def test_query_frame_text_holds_its_own_memory_not_duckdbs_batches():
 
 
 def _sleep_then_note(path: str) -> None:
-    """A long "analysis" that notes when it has started and when it is interrupted (run by the test below)."""
-    Path(path).write_text("started", encoding="utf-8")
+    """A long "analysis" that notes when it has started and when it is interrupted (run by the test below).
+
+    The first note is written inside the ``try``: once it exists, an interrupt runs the ``finally``."""
     try:
+        Path(path).write_text("started", encoding="utf-8")
         time.sleep(600)
     finally:
         Path(path).write_text("cleaned up", encoding="utf-8")
