@@ -241,8 +241,10 @@ def _sleep_then_note(path: str) -> None:
 
 
 ORPHANED_RUNNER = """
-import multiprocessing, os, sys, time
+import multiprocessing, os, signal, sys, time
 from concurrent.futures import ProcessPoolExecutor
+# the runner's SIGINT as given: ignored (started in the background by a shell script) or Python's default
+signal.signal(signal.SIGINT, signal.SIG_IGN if sys.argv[2] == "ignored" else signal.SIG_DFL)
 from custlab import analysis_process
 from tests.test_end_to_end import _sleep_then_note
 context = multiprocessing.get_context("spawn")
@@ -256,9 +258,10 @@ os._exit(0)  # the runner is killed, say by a scheduler
 """
 
 
-def test_an_analysis_whose_runner_is_killed_stops_and_cleans_up(tmp_path):
+@pytest.mark.parametrize("sigint", ["default", "ignored"])
+def test_an_analysis_whose_runner_is_killed_stops_and_cleans_up(tmp_path, sigint):
     note = tmp_path / "note.txt"
-    done = subprocess.run([sys.executable, "-c", ORPHANED_RUNNER, str(note)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", ORPHANED_RUNNER, str(note), sigint], capture_output=True, text=True,
                           timeout=120, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
     child = int(done.stdout.split()[-1])
     deadline = time.monotonic() + analysis_process.ORPHAN_GRACE_SECONDS / 2  # well before it would be ended anyway

@@ -34,6 +34,12 @@ _orphaned = threading.Event()  # set there when the runner is gone
 def _analysis_process_started(progress_queue) -> None:
     global _progress_queue
     _progress_queue = progress_queue
+    # An orphaned analysis is stopped by SIGINT (see _stop_when_orphaned). A process started
+    # in the background by a shell script, as schedulers often do, inherits SIGINT ignored,
+    # and Python then raises nothing on it: the analysis would run on for the grace period
+    # and be ended without removing its scratch folder. Python's own handler, whatever the
+    # runner inherited.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
 
 
