@@ -382,7 +382,8 @@ def holdout_purchases(
 ) -> pd.DataFrame | str:
     """Purchase days after ``calibration_end`` of every customer known by then.
 
-    Reads ``purchase_days``: :func:`build_purchase_days` must have run.
+    Reads ``purchase_days``: :func:`build_purchase_days` must have run. ``into``
+    as for :func:`customer_rfm`.
     """
     return _rows(con, read_sql("holdout_purchases"), {"calibration_end": calibration_end, "period_end": period_end}, into)
 

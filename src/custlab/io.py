@@ -39,6 +39,10 @@ _NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32():
              pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype()}  # fmt: skip
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def query_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | list | None = None) -> pd.DataFrame:
     """The rows of ``sql`` as a frame, the frame DuckDB's ``.df()`` gives, converted through Arrow.
 
@@ -62,7 +66,7 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | lis
             column = pc.cast(column, pa.timestamp("us"), memory_pool=pool)
         elif column.type in _NULLABLE and column.null_count:
             nullable[position] = column
-        elif (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and column.num_chunks:
+        elif _is_text(column.type) and column.num_chunks:
             # Text is handed to pandas as Arrow arrays. DuckDB's arrays each keep their
             # whole batch (every column) alive: copied into one array of its own, the
             # id column of a kept frame holds its text only (at ten million customers
@@ -71,11 +75,10 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | lis
         columns.append(column)
     names = table.column_names
     table = pa.table([c for p, c in enumerate(columns) if p not in nullable], names=[n for p, n in enumerate(names) if p not in nullable])
-    is_text = lambda kind: pa.types.is_string(kind) or pa.types.is_large_string(kind)  # noqa: E731
-    frame = table.to_pandas(types_mapper=lambda kind: _TEXT if is_text(kind) else None, date_as_object=False, memory_pool=pool)
+    frame = table.to_pandas(types_mapper=lambda kind: _TEXT if _is_text(kind) else None, date_as_object=False, memory_pool=pool)
     if not table.num_rows:
         for name, kind in zip(table.column_names, table.schema.types):
-            if is_text(kind):
+            if _is_text(kind):
                 frame[name] = frame[name].astype(object)
     for position, column in nullable.items():  # in ascending position: each lands where it was
         frame.insert(position, names[position], column.to_pandas(types_mapper=_NULLABLE.get, memory_pool=pool).array)
