@@ -1,11 +1,16 @@
 """How the period pipeline scales: wall time per step and peak memory, by size.
 
-Usage: python benchmarks/scale.py [--sizes 100000 1000000 10000000] [--period 2026-10]
-                                  [--steps duckdb_groupby aggregate analyse report]
+Usage: python benchmarks/scale.py [--sizes 100000 1000000 10000000 | --folders DEMO ...]
+                                  [--period 2026-10]
+                                  [--steps duckdb_groupby duckdb_same_sql aggregate analyse report]
 
 For each size a demo company is generated into a temporary folder (Parquet), then
-in a fresh process: the validate + aggregate step, a bare DuckDB GROUP BY over
-the same transactions file (the practical floor for the aggregate step), the
+in a fresh process: a bare DuckDB GROUP BY over the same transactions file
+(customer x month, four sums and a count: the floor of any customer-month
+table), custlab's own aggregate SQL run bare (each table as one plain DuckDB
+query over the raw files, in memory, no cap: the floor of what the aggregate
+step computes), the validate + aggregate step as the pipeline runs it (customer
+months and purchase days, under ``CUSTLAB_MEMORY_LIMIT`` if set), the
 whole analysis (``custlab.analyse``) and the whole report (``custlab report``:
 the analysis, the notebook, the HTML and the published tables; its peak memory is
 that of all its processes together). Each process reports its own wall time and
@@ -21,6 +26,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 STEP = r'''
 import json, resource, sys, time
@@ -38,6 +44,31 @@ elif step == "duckdb_groupby":
     con.execute(f"""CREATE TABLE t AS SELECT customer_id, date_trunc('month', date) AS month, sum(revenue) AS revenue,
                      sum(cost) AS cost, sum(discount) AS discount, sum(channel_fee) AS fee, count(*) AS n
                      FROM read_parquet('{folder}/transactions.parquet') GROUP BY ALL""").fetchall()
+elif step == "duckdb_same_sql":
+    # custlab's own aggregate SQL (customer months, purchase days), each as one plain
+    # query over the raw files, in memory: no validation, no memory cap, no passes over
+    # bucket ranges, no storage order. The floor of what the aggregate step computes.
+    from custlab import aggregate, dialects
+    from custlab.config import load_config
+    from custlab.periods import parse_period
+    config = load_config(f"{folder}/custlab.toml")
+    con = duckdb.connect()
+    for signature, body in dialects.DUCKDB_MACROS.items():
+        con.execute(f"CREATE MACRO {signature} AS {body}")
+    for view, table in (("tx", "transactions"), ("service", "service"), ("receivables", "receivables")):
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{config.sources[table].path}')")
+        have = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+        con.execute(f"CREATE VIEW {view}_in AS {aggregate.canonical_select(view, have)}")
+    first, _ = aggregate.data_months(con)
+    end = parse_period(period).end
+    last = date(end.year, end.month, 1)
+    con.execute("CREATE TABLE calendar (month DATE, month_end DATE)")
+    con.executemany("INSERT INTO calendar VALUES (?, ?)", aggregate.calendar_months(first, last).values.tolist())
+    con.execute(f"CREATE TABLE customer_month AS {aggregate.read_sql('customer_month')}",
+                aggregate.customer_month_parameters(first, last, config.settings))
+    parts = {"customer_month_seconds": time.perf_counter() - started}
+    con.execute(f"CREATE TABLE purchase_days AS {aggregate.read_sql('purchase_days')}")
+    parts["purchase_days_seconds"] = time.perf_counter() - started - parts["customer_month_seconds"]
 elif step == "aggregate":
     from custlab import aggregate, io, validation
     from custlab.config import load_config
@@ -50,6 +81,8 @@ elif step == "aggregate":
         first, _ = aggregate.data_months(con)
         end = parse_period(period).end
         aggregate.build_customer_month(con, first, date(end.year, end.month, 1), config.settings)
+        parts["customer_month_seconds"] = time.perf_counter() - started - parts["validate_seconds"]
+        aggregate.build_purchase_days(con)  # the pipeline's aggregate stage builds both
         parts["aggregate_seconds"] = time.perf_counter() - started - parts["validate_seconds"]
 elif step == "analyse":
     from custlab.pipeline import analyse
@@ -88,11 +121,11 @@ elif step == "report":
     parts["tree_peak_gb"] = tree_peak[0] / 1024**3
 print("RESULT " + json.dumps({"seconds": time.perf_counter() - started,
                   "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
-                  **(parts if step in ("aggregate", "report") else {})}))
+                  **(parts if step in ("aggregate", "duckdb_same_sql", "report") else {})}))
 '''
 
 
-STEPS = ("generate", "duckdb_groupby", "aggregate", "analyse", "report")
+STEPS = ("generate", "duckdb_groupby", "duckdb_same_sql", "aggregate", "analyse", "report")
 
 
 def run_step(step: str, folder: str, period: str, *extra: str) -> dict:
@@ -105,34 +138,55 @@ def run_step(step: str, folder: str, period: str, *extra: str) -> dict:
     return json.loads(found[-1])
 
 
+def step_note(step: str, results: dict) -> str:
+    """What to print beside a step's time: its parts and, for the aggregate, its ratio to both baselines."""
+    result = results[step]
+    if "error" in result:
+        return f"failed: {result['error']}"
+    if step == "duckdb_same_sql":
+        return (f"customer months {result['customer_month_seconds']:.1f} s, "
+                f"purchase days {result['purchase_days_seconds']:.1f} s")
+    if step == "aggregate":
+        aggregate_seconds = result["aggregate_seconds"]
+        ratios = [f"{aggregate_seconds / results[baseline]['seconds']:.1f}x {label}"
+                  for baseline, label in (("duckdb_groupby", "the bare GROUP BY"), ("duckdb_same_sql", "the same SQL bare"))
+                  if baseline in results and "error" not in results[baseline]]
+        return (f"validate {result['validate_seconds']:.1f} s + aggregate {aggregate_seconds:.1f} s "
+                f"(customer months {result['customer_month_seconds']:.1f} s)" + (f"; aggregate {', '.join(ratios)}" if ratios else ""))
+    if step == "report":
+        result["peak_rss_gb"] = max(result["peak_rss_gb"], result["tree_peak_gb"])
+        return (f"analysis {result['analyse_seconds']:.1f} s, notebook {result['notebook_seconds']:.1f} s, "
+                f"export {result['export_seconds']:.1f} s; peak over all its processes")
+    return ""
+
+
+def run_size(label: str, folder: str, steps: list[str], period: str, size: int | None) -> None:
+    """Run ``steps`` on the demo in ``folder`` (generated first when ``size`` is given) and print a line per step."""
+    results: dict[str, dict] = {}
+    for step in steps:
+        extra = (str(size),) if step == "generate" else ()
+        results[step] = run_step(step, folder, period, *extra)
+        note = step_note(step, results)
+        print(f"{label:>12} {step:<16} {results[step]['seconds']:>9.1f} {results[step]['peak_rss_gb']:>8.2f}  {note}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--folders", nargs="+", default=[],
+                        help="demo folders already written by `custlab demo` to run on instead of generating "
+                             "(e.g. a 10M demo, five minutes to write)")
     parser.add_argument("--period", default="2026-10")
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=list(STEPS),
-                        help="steps to run (generate always runs); e.g. leave out analyse at 10M")
+                        help="steps to run (generate always runs for --sizes); e.g. leave out analyse at 10M")
     args = parser.parse_args()
+    steps = [step for step in args.steps if step != "generate"]
     print(f"{'customers':>12} {'step':<16} {'wall s':>9} {'peak GB':>8}  note")
-    for size in args.sizes:
+    for folder in args.folders:
+        run_size(Path(folder).name, folder, steps, args.period, None)
+    for size in args.sizes if not args.folders else []:
         with tempfile.TemporaryDirectory() as folder:
-            results = {}
-            for step in ["generate", *[s for s in args.steps if s != "generate"]]:
-                extra = (str(size),) if step == "generate" else ()
-                results[step] = run_step(step, folder, args.period, *extra)
-                note = ""
-                if step == "aggregate" and "duckdb_groupby" in results and "error" not in results[step]:
-                    bare = results["duckdb_groupby"]["seconds"]
-                    note = (f"validate {results[step]['validate_seconds']:.1f} s + aggregate "
-                            f"{results[step]['aggregate_seconds']:.1f} s; {results[step]['seconds'] / bare:.1f}x the bare "
-                            f"GROUP BY, aggregate alone {results[step]['aggregate_seconds'] / bare:.1f}x")
-                if step == "report" and "error" not in results[step]:
-                    report = results[step]
-                    report["peak_rss_gb"] = max(report["peak_rss_gb"], report["tree_peak_gb"])
-                    note = (f"analysis {report['analyse_seconds']:.1f} s, notebook {report['notebook_seconds']:.1f} s, "
-                            f"export {report['export_seconds']:.1f} s; peak over all its processes")
-                if "error" in results[step]:
-                    note = f"failed: {results[step]['error']}"
-                print(f"{size:>12,} {step:<16} {results[step]['seconds']:>9.1f} {results[step]['peak_rss_gb']:>8.2f}  {note}", flush=True)
+            run_size(f"{size:,}", folder, ["generate", *steps], args.period, size)
 
 
 if __name__ == "__main__":
