@@ -1,16 +1,17 @@
 """How the period pipeline scales: wall time per step and peak memory, by size.
 
 Usage: python benchmarks/scale.py [--sizes 100000 1000000 10000000 | --folders DEMO ...]
-                                  [--period 2026-10]
+                                  [--period 2026-10] [--bare-cap 4GB]
                                   [--steps duckdb_groupby duckdb_same_sql aggregate analyse report]
 
 For each size a demo company is generated into a temporary folder (Parquet), then
 in a fresh process: a bare DuckDB GROUP BY over the same transactions file
 (customer x month, four sums and a count: the floor of any customer-month
 table), custlab's own aggregate SQL run bare (each table as one plain DuckDB
-query over the raw files, in memory, no cap: the floor of what the aggregate
-step computes), the validate + aggregate step as the pipeline runs it (customer
-months and purchase days, under ``CUSTLAB_MEMORY_LIMIT`` if set), the
+query over the raw files, in memory, no cap unless ``--bare-cap`` gives one: the
+floor of what the aggregate step computes), the validate + aggregate step as the
+pipeline runs it (customer months and purchase days, under
+``CUSTLAB_MEMORY_LIMIT`` if set), the
 whole analysis (``custlab.analyse``) and the whole report (``custlab report``:
 the analysis, the notebook, the HTML and the published tables; its peak memory is
 that of all its processes together). Each process reports its own wall time and
@@ -34,25 +35,38 @@ from datetime import date
 import duckdb, pandas
 import custlab.pipeline  # imports are not the step's time
 step, folder, period = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+def bare_connection():
+    """A plain DuckDB connection for the baselines, capped only when a cap is passed (``--bare-cap``)."""
+    con = duckdb.connect()
+    if len(sys.argv) > 4:
+        import atexit, shutil, tempfile
+        spill = tempfile.mkdtemp(prefix="scale-spill-")
+        atexit.register(shutil.rmtree, spill, True)
+        con.execute(f"SET memory_limit = '{sys.argv[4]}'")
+        con.execute(f"SET temp_directory = '{spill}'")  # spills, like the aggregate's
+    return con
+
+
 started = time.perf_counter()
 if step == "generate":
     from custlab.demo import DemoSpec, generate
     generate(folder, DemoSpec(customers=int(sys.argv[4])), progress=False)
 elif step == "duckdb_groupby":
-    import duckdb
-    con = duckdb.connect()
+    con = bare_connection()
     con.execute(f"""CREATE TABLE t AS SELECT customer_id, date_trunc('month', date) AS month, sum(revenue) AS revenue,
                      sum(cost) AS cost, sum(discount) AS discount, sum(channel_fee) AS fee, count(*) AS n
                      FROM read_parquet('{folder}/transactions.parquet') GROUP BY ALL""").fetchall()
 elif step == "duckdb_same_sql":
     # custlab's own aggregate SQL (customer months, purchase days), each as one plain
-    # query over the raw files, in memory: no validation, no memory cap, no passes over
-    # bucket ranges, no storage order. The floor of what the aggregate step computes.
+    # query over the raw files, in memory: no validation, no memory cap (unless --bare-cap),
+    # no passes over bucket ranges, no storage order. The floor of what the aggregate step computes.
     from custlab import aggregate, dialects
     from custlab.config import load_config
     from custlab.periods import parse_period
     config = load_config(f"{folder}/custlab.toml")
-    con = duckdb.connect()
+    con = bare_connection()
     for signature, body in dialects.DUCKDB_MACROS.items():
         con.execute(f"CREATE MACRO {signature} AS {body}")
     for view, table in (("tx", "transactions"), ("service", "service"), ("receivables", "receivables")):
@@ -131,7 +145,9 @@ STEPS = ("generate", "duckdb_groupby", "duckdb_same_sql", "aggregate", "analyse"
 def run_step(step: str, folder: str, period: str, *extra: str) -> dict:
     done = subprocess.run([sys.executable, "-c", STEP, step, folder, period, *extra], capture_output=True, text=True)
     if done.returncode != 0:
-        return {"seconds": float("nan"), "peak_rss_gb": float("nan"), "error": done.stderr.strip().splitlines()[-1:]}
+        lines = done.stderr.strip().splitlines()
+        errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b", line)]
+        return {"seconds": float("nan"), "peak_rss_gb": float("nan"), "error": (errors or lines)[-1:]}
     found = re.findall(r"RESULT (\{.*?\})", done.stdout)
     if not found:
         return {"seconds": float("nan"), "peak_rss_gb": float("nan"), "error": ["no result printed"]}
@@ -160,11 +176,13 @@ def step_note(step: str, results: dict) -> str:
     return ""
 
 
-def run_size(label: str, folder: str, steps: list[str], period: str, size: int | None) -> None:
+def run_size(label: str, folder: str, steps: list[str], period: str, size: int | None, bare_cap: str | None) -> None:
     """Run ``steps`` on the demo in ``folder`` (generated first when ``size`` is given) and print a line per step."""
     results: dict[str, dict] = {}
     for step in steps:
         extra = (str(size),) if step == "generate" else ()
+        if step in ("duckdb_groupby", "duckdb_same_sql") and bare_cap:
+            extra = (bare_cap,)
         results[step] = run_step(step, folder, period, *extra)
         note = step_note(step, results)
         print(f"{label:>12} {step:<16} {results[step]['seconds']:>9.1f} {results[step]['peak_rss_gb']:>8.2f}  {note}", flush=True)
@@ -177,16 +195,19 @@ def main() -> None:
                         help="demo folders already written by `custlab demo` to run on instead of generating "
                              "(e.g. a 10M demo, five minutes to write)")
     parser.add_argument("--period", default="2026-10")
+    parser.add_argument("--bare-cap", default=None,
+                        help="DuckDB memory limit for the two baselines (e.g. 4GB, the cap the aggregate runs under); "
+                             "default none: DuckDB's own default of 80%% of RAM")
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=list(STEPS),
                         help="steps to run (generate always runs for --sizes); e.g. leave out analyse at 10M")
     args = parser.parse_args()
     steps = [step for step in args.steps if step != "generate"]
     print(f"{'customers':>12} {'step':<16} {'wall s':>9} {'peak GB':>8}  note")
     for folder in args.folders:
-        run_size(Path(folder).name, folder, steps, args.period, None)
+        run_size(Path(folder).name, folder, steps, args.period, None, args.bare_cap)
     for size in args.sizes if not args.folders else []:
         with tempfile.TemporaryDirectory() as folder:
-            run_size(f"{size:,}", folder, ["generate", *steps], args.period, size)
+            run_size(f"{size:,}", folder, ["generate", *steps], args.period, size, args.bare_cap)
 
 
 if __name__ == "__main__":
