@@ -278,15 +278,16 @@ def scratch_connection() -> Iterator[duckdb.DuckDBPyConnection]:
     and DuckDB's spill folder sit in one folder under the system's temporary
     directory, removed when the block ends, whatever happened.
     """
-    folder = Path(tempfile.mkdtemp(prefix="custlab-", dir=tempfile.gettempdir()))
-    con = None
-    try:
+    folder = con = None
+    try:  # made inside the try: an interrupt between making the folder and connecting still removes it
+        folder = Path(tempfile.mkdtemp(prefix="custlab-", dir=tempfile.gettempdir()))
         con = connect(folder / "work.duckdb", spill_directory=folder / "spill")
         yield con
     finally:
         if con is not None:
             con.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _sql_string(text: str) -> str:
