@@ -76,8 +76,7 @@ elif step == "duckdb_same_sql":
     first, _ = aggregate.data_months(con)
     end = parse_period(period).end
     last = date(end.year, end.month, 1)
-    con.execute("CREATE TABLE calendar (month DATE, month_end DATE)")
-    con.executemany("INSERT INTO calendar VALUES (?, ?)", aggregate.calendar_months(first, last).values.tolist())
+    aggregate.create_calendar(con, first, last)
     con.execute(f"CREATE TABLE customer_month AS {aggregate.read_sql('customer_month')}",
                 aggregate.customer_month_parameters(first, last, config.settings))
     parts = {"customer_month_seconds": time.perf_counter() - started}

@@ -143,6 +143,12 @@ def calendar_months(first_month: date, last_month: date) -> pd.DataFrame:
     return pd.DataFrame({"month": starts.start_time.date, "month_end": starts.end_time.date})
 
 
+def create_calendar(con: duckdb.DuckDBPyConnection, first_month: date, last_month: date) -> None:
+    """Create the temporary table ``calendar`` that ``sql/customer_month.sql`` reads (see :func:`calendar_months`)."""
+    io.run_sql(con, "CREATE OR REPLACE TEMP TABLE calendar (month DATE, month_end DATE)")
+    con.executemany("INSERT INTO calendar VALUES (?, ?)", calendar_months(first_month, last_month).values.tolist())
+
+
 def prepare_inputs(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> dict[str, bool]:
     """Create the canonical input views ``tx_in``, ``service_in`` and ``receivables_in``.
 
@@ -216,8 +222,7 @@ def build_customer_month(
     settings : Settings
         Supplies the cost of capital and the expected-credit-loss rates.
     """
-    io.run_sql(con, "CREATE OR REPLACE TEMP TABLE calendar (month DATE, month_end DATE)")
-    con.executemany("INSERT INTO calendar VALUES (?, ?)", calendar_months(first_month, last_month).values.tolist())
+    create_calendar(con, first_month, last_month)
     lines = con.execute("SELECT count(*) FROM tx_in").fetchall()[0][0]
     # The bucket column is added here, not in the SQL file that Spark shares: it is
     # DuckDB's storage layout (row groups of one bucket range, which a scan filtered
