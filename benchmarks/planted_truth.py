@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from custlab.demo import DemoSpec, generate
-from custlab.evaluate import flag_scores, read_truth
-from custlab.pipeline import analyse
+from custlab.demo.truth import flag_scores, read_truth
+from custlab.analysis.pipeline import analyse
 
 FLAGS = ["lean_big", "bulk_one_off", "satisfied_defector", "rising", "big_debtor"]
 

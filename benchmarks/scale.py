@@ -33,7 +33,7 @@ STEP = r'''
 import json, resource, sys, time
 from datetime import date
 import duckdb, pandas
-import custlab.pipeline  # imports are not the step's time
+import custlab.analysis.pipeline  # imports are not the step's time
 step, folder, period = sys.argv[1], sys.argv[2], sys.argv[3]
 
 
@@ -62,8 +62,9 @@ elif step == "duckdb_same_sql":
     # custlab's own aggregate SQL (customer months, purchase days), each as one plain
     # query over the raw files, in memory: no validation, no memory cap (unless --bare-cap),
     # no passes over bucket ranges, no storage order. The floor of what the aggregate step computes.
-    from custlab import aggregate, dialects
-    from custlab.config import load_config
+    from custlab.aggregate import facts
+    from custlab.engine import dialects
+    from custlab.sources.config import load_config
     from custlab.periods import parse_period
     config = load_config(f"{folder}/custlab.toml")
     con = bare_connection()
@@ -72,39 +73,41 @@ elif step == "duckdb_same_sql":
     for view, table in (("tx", "transactions"), ("service", "service"), ("receivables", "receivables")):
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{config.sources[table].path}')")
         have = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
-        con.execute(f"CREATE VIEW {view}_in AS {aggregate.canonical_select(view, have)}")
-    first, _ = aggregate.data_months(con)
+        con.execute(f"CREATE VIEW {view}_in AS {facts.canonical_select(view, have)}")
+    first, _ = facts.data_months(con)
     end = parse_period(period).end
     last = date(end.year, end.month, 1)
-    aggregate.create_calendar(con, first, last)
-    con.execute(f"CREATE TABLE customer_month AS {aggregate.read_sql('customer_month')}",
-                aggregate.customer_month_parameters(first, last, config.settings))
+    facts.create_calendar(con, first, last)
+    con.execute(f"CREATE TABLE customer_month AS {facts.read_sql('customer_month')}",
+                facts.customer_month_parameters(first, last, config.settings))
     parts = {"customer_month_seconds": time.perf_counter() - started}
-    con.execute(f"CREATE TABLE purchase_days AS {aggregate.read_sql('purchase_days')}")
+    con.execute(f"CREATE TABLE purchase_days AS {facts.read_sql('purchase_days')}")
     parts["purchase_days_seconds"] = time.perf_counter() - started - parts["customer_month_seconds"]
 elif step == "aggregate":
-    from custlab import aggregate, io, validation
-    from custlab.config import load_config
+    from custlab.aggregate import facts
+    from custlab.engine import session
+    from custlab.sources import validation
+    from custlab.sources.config import load_config
     from custlab.periods import parse_period
     config = load_config(f"{folder}/custlab.toml")
-    with io.scratch_connection() as con:  # the database the analysis uses
+    with session.scratch_connection() as con:  # the database the analysis uses
         validation.validate(con, config)
         parts = {"validate_seconds": time.perf_counter() - started}
-        aggregate.prepare_inputs(con)
-        first, _ = aggregate.data_months(con)
+        facts.prepare_inputs(con)
+        first, _ = facts.data_months(con)
         end = parse_period(period).end
-        aggregate.build_customer_month(con, first, date(end.year, end.month, 1), config.settings)
+        facts.build_customer_month(con, first, date(end.year, end.month, 1), config.settings)
         parts["customer_month_seconds"] = time.perf_counter() - started - parts["validate_seconds"]
-        aggregate.build_purchase_days(con)  # the pipeline's aggregate stage builds both
+        facts.build_purchase_days(con)  # the pipeline's aggregate stage builds both
         parts["aggregate_seconds"] = time.perf_counter() - started - parts["validate_seconds"]
 elif step == "analyse":
-    from custlab.pipeline import analyse
+    from custlab.analysis.pipeline import analyse
     analyse(f"{folder}/custlab.toml", period)
 elif step == "report":
     # custlab report runs the analysis and the notebook's kernel in processes of their
     # own: the peak is that of the whole process tree, sampled every half second.
     import os, threading
-    from custlab.runner import run_report
+    from custlab.report.runner import run_report
 
     def tree_rss(pid):
         total = 0

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -26,7 +26,8 @@ segment: str = "kind"  # a customers.csv column to compare segments by, e.g. kin
 
 # %%
 import custlab
-from custlab import flags, plots, profit, tables
+from custlab.analysis import flags, profit
+from custlab.report import plots, tables
 
 plots.use_report_style()
 result = custlab.analyse(config, period)

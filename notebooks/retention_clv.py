@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -33,7 +33,10 @@ discount_rate: float = 0.10  # annual
 import pandas as pd
 
 import custlab
-from custlab import clv, contractual, datasets, plots, tables
+from custlab import clv
+from custlab.analysis import contractual
+from custlab.sources import datasets
+from custlab.report import plots, tables
 
 plots.use_report_style()
 

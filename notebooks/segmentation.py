@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -25,7 +25,8 @@ cluster_seed: int = 0
 
 # %%
 import custlab
-from custlab import clusters, migration, plots, tables
+from custlab.analysis import clusters, migration
+from custlab.report import plots, tables
 
 plots.use_report_style()
 result = custlab.analyse(config, period)

@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custlab import cli, io, validation
-from custlab.config import load_config
+from custlab import cli
+from custlab.engine import session
+from custlab.sources import validation
+from custlab.sources.config import load_config
 from custlab.exceptions import InputError
-from custlab.pipeline import analyse
+from custlab.analysis.pipeline import analyse
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
@@ -49,7 +51,7 @@ def test_case(case, tmp_path, capsys):
             assert reason["reason"] in row["reason"].item()
     config = load_config(case / "custlab.toml")
     if "revenue_total" in expected or "distinct_customers" in expected:
-        con = io.connect()
+        con = session.connect()
         validation.validate(con, config, as_of=date(2026, 11, 15))
         total, distinct = con.execute("SELECT coalesce(sum(revenue), 0), count(DISTINCT customer_id) FROM transactions").fetchall()[0]
         if "revenue_total" in expected:

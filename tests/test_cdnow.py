@@ -5,7 +5,7 @@ import gzip
 import pandas as pd
 import pytest
 
-from custlab.pipeline import analyse
+from custlab.analysis.pipeline import analyse
 from tests.conftest import ROOT
 
 

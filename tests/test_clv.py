@@ -147,11 +147,11 @@ def test_calibration_holdout_on_cdnow(sample_transactions):
 def test_holdout_purchases_count_the_days_after_calibration_of_customers_known_by_then():
     from datetime import date
 
-    from custlab import io
-    from custlab.aggregate import holdout_purchases
+    from custlab.engine import session
+    from custlab.aggregate.facts import holdout_purchases
 
-    con = io.connect()
-    io.run_sql(con, "CREATE TABLE purchase_days (customer_id VARCHAR, date DATE, value DOUBLE)")
+    con = session.connect()
+    session.run_sql(con, "CREATE TABLE purchase_days (customer_id VARCHAR, date DATE, value DOUBLE)")
     days = [
         ("A", date(2026, 1, 10)), ("A", date(2026, 3, 5)), ("A", date(2026, 5, 1)), ("A", date(2026, 7, 15)),
         ("B", date(2026, 2, 1)),  # known, nothing after: 0
@@ -231,8 +231,8 @@ def test_clv_equals_the_hand_sum(bgf):
 
 
 def test_lifetime_value_without_predictions_keeps_the_same_values(sample_transactions):
-    from custlab.config import Settings
-    from custlab.customer_value import lifetime_value
+    from custlab.sources.config import Settings
+    from custlab.analysis.customer_value import lifetime_value
 
     rfm = rfm_summary(sample_transactions, "sample_id", "date", "value", observation_end="1998-06-30",
                       freq="D", freq_multiplier=7).reset_index().rename(columns={"sample_id": "customer_id"})

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from custlab.config import DEFAULT_ECL_RATES, load_config
+from custlab.sources.config import DEFAULT_ECL_RATES, load_config
 from custlab.exceptions import ConfigError
 from tests.conftest import ROOT, write
 

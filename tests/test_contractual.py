@@ -4,13 +4,14 @@ import math
 
 import pytest
 
-from custlab import contractual
+from custlab.analysis import contractual
+from custlab.sources import datasets
 from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def telco():
-    return contractual.read_telco(ROOT / "data" / "telco" / "Telco-Customer-Churn.csv")
+    return datasets.read_telco(ROOT / "data" / "telco" / "Telco-Customer-Churn.csv")
 
 
 def test_telco_file_as_documented(telco):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab.curves import cumulative_share_curve, profitability_kpis, thin_curve, top_share, whale_stats
+from custlab.analysis.curves import cumulative_share_curve, profitability_kpis, thin_curve, top_share, whale_stats
 
 PROFIT = pd.Series([-10.0, 50.0, -40.0, 20.0, 30.0])  # deliberately unsorted
 REVENUE = pd.Series([200.0, 500.0, 100.0, 100.0, 100.0])
@@ -64,7 +64,7 @@ def test_thin_curve_keeps_ends_and_peak():
 
 
 def test_revenue_profit_scatter_draws_every_flagged_customer_and_a_sample_of_the_rest():
-    from custlab import plots
+    from custlab.report import plots
 
     n = 500
     frame = pd.DataFrame({
@@ -82,7 +82,7 @@ def test_revenue_profit_scatter_draws_every_flagged_customer_and_a_sample_of_the
 
 
 def test_cost_to_serve_chart_draws_every_account_or_a_fixed_sample_and_says_so():
-    from custlab import plots
+    from custlab.report import plots
 
     n = 600
     rng = np.random.default_rng(1)

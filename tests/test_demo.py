@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab.config import load_config
+from custlab.sources.config import load_config
 from custlab.demo import DemoSpec, generate
-from custlab.pipeline import analyse
+from custlab.analysis.pipeline import analyse
 from tests.conftest import SMALL_DEMO
 
 TABLES = ("transactions", "customers", "service", "receivables", "surveys")

@@ -15,9 +15,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from custlab import accounts, analysis_process, io, pipeline, runner
-from custlab.config import load_config
-from custlab.export import external_references
+from custlab.report import accounts, analysis_process, runner
+from custlab import io
+from custlab.engine import session
+from custlab.analysis import pipeline
+from custlab.sources.config import load_config
+from custlab.report.export import external_references
 
 from tests.conftest import PERIOD
 
@@ -190,8 +193,8 @@ def test_read_frame_keeps_the_rows_asked_for_batch_by_batch(tmp_path):
 
 
 def test_query_frame_gives_the_frame_duckdb_df_gives():
-    con = io.connect()
-    io.run_sql(con, """
+    con = session.connect()
+    session.run_sql(con, """
         CREATE TABLE t AS SELECT * FROM (VALUES
           ('a', 1::BIGINT, 2::HUGEINT, 1.5::DOUBLE, DATE '2024-01-31', true, 3::INTEGER,
            TIMESTAMP '2024-01-01 10:00:00', 0.10::DECIMAL(18, 2), 'x', 12345.67::DECIMAL(18, 2)),
@@ -210,7 +213,7 @@ def test_query_frame_gives_the_frame_duckdb_df_gives():
     for sql in queries:
         parameters = {"n": 1} if "$n" in sql else None
         expected = con.execute(sql, parameters).df()
-        got = io.query_frame(con, sql, parameters)
+        got = session.query_frame(con, sql, parameters)
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
         assert list(got.dtypes) == list(expected.dtypes), sql
 
@@ -218,10 +221,10 @@ def test_query_frame_gives_the_frame_duckdb_df_gives():
 def test_query_frame_text_holds_its_own_memory_not_duckdbs_batches():
     # DuckDB's Arrow arrays keep their whole batch alive: a kept id column would hold
     # every column of the result. The text must be copied into memory of its own.
-    con = io.connect()
+    con = session.connect()
     system = pa.system_memory_pool()
     before = system.bytes_allocated()
-    frame = io.query_frame(con, "SELECT 'customer-' || i AS customer_id FROM range(200000) AS r(i)")
+    frame = session.query_frame(con, "SELECT 'customer-' || i AS customer_id FROM range(200000) AS r(i)")
     text = frame["customer_id"].array._pa_array
     assert text.num_chunks == 1
     characters = text.chunk(0).buffers()[2].size  # (pandas may widen the offsets; the characters it keeps)
@@ -245,7 +248,7 @@ import multiprocessing, os, signal, sys, time
 from concurrent.futures import ProcessPoolExecutor
 # the runner's SIGINT as given: ignored (started in the background by a shell script) or Python's default
 signal.signal(signal.SIGINT, signal.SIG_IGN if sys.argv[2] == "ignored" else signal.SIG_DFL)
-from custlab import analysis_process
+from custlab.report import analysis_process
 from tests.test_end_to_end import _sleep_then_note
 context = multiprocessing.get_context("spawn")
 pool = ProcessPoolExecutor(1, mp_context=context, initializer=analysis_process._analysis_process_started, initargs=(context.Queue(),))
@@ -318,8 +321,9 @@ def test_account_sheets_stop_at_max_account_pages(small_demo, tmp_path):
     """A large company gets sheets for its risk-flagged accounts first, never more than the setting."""
     from dataclasses import replace
 
-    from custlab.accounts import account_file_name, write_account_pages
-    from custlab.pipeline import analyse
+    from custlab.analysis.account_sheets import account_file_name
+    from custlab.report.accounts import write_account_pages
+    from custlab.analysis.pipeline import analyse
 
     config = load_config(small_demo / "custlab.toml")
     config = replace(config, settings=replace(config.settings, max_account_pages=25))

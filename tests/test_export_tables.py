@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from custlab import tables
-from custlab.export import external_references, table_of_contents
+from custlab.report import tables
+from custlab.report.export import external_references, table_of_contents
 
 
 def test_table_of_contents_links_every_section():

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from custlab.config import Rules
-from custlab.flags import bulk_one_off, lean_big, lean_big_sensitivity, typical_order_value
+from custlab.sources.config import Rules
+from custlab.analysis.flags import bulk_one_off, lean_big, lean_big_sensitivity, typical_order_value
 
 
 def customers_frame():

@@ -10,8 +10,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from custlab.pipeline import analyse
-from custlab.profit import ProfitInputs, active_customers, customer_profit, profit_kpis, profit_waterfall
+from custlab.analysis.pipeline import analyse
+from custlab.analysis.profit import ProfitInputs, active_customers, customer_profit, profit_kpis, profit_waterfall
 from tests.conftest import write
 
 CONFIG = """
@@ -154,16 +154,18 @@ def test_missing_cost_column_uses_the_named_assumption():
 
 
 def test_customer_month_splits_carrying_cost_by_month(tmp_path):
-    from custlab import aggregate, io, validation
-    from custlab.config import load_config
+    from custlab.aggregate import facts
+    from custlab.engine import session
+    from custlab.sources import validation
+    from custlab.sources.config import load_config
 
     for name, text in {"tx.csv": TX, "service.csv": SERVICE, "receivables.csv": RECEIVABLES}.items():
         write(tmp_path / name, text)
     config = load_config(write(tmp_path / "custlab.toml", CONFIG))
-    con = io.connect()
+    con = session.connect()
     validation.validate(con, config, as_of=date(2026, 4, 15))
-    aggregate.prepare_inputs(con)
-    aggregate.build_customer_month(con, date(2025, 12, 1), date(2026, 3, 1), config.settings)
+    facts.prepare_inputs(con)
+    facts.build_customer_month(con, date(2025, 12, 1), date(2026, 3, 1), config.settings)
     rows = con.execute("SELECT * FROM customer_month WHERE customer_id = 'A' ORDER BY month").df().set_index("month")
     jan, feb = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")
     assert rows.loc[jan, "carrying_cost"] == pytest.approx(1000 * 0.1 * 22 / 365)

@@ -15,9 +15,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custlab import aggregate, customer_file, io, pipeline, validation
-from custlab.config import Settings, load_config
-from custlab.pipeline import analyse
+from custlab.aggregate import facts
+from custlab.analysis import customer_file, pipeline
+from custlab.engine import session
+from custlab.sources import validation
+from custlab.sources.config import Settings, load_config
+from custlab.analysis.pipeline import analyse
 
 EXAMPLES = {"count": 0}
 ids = st.sampled_from(["A", "B", "c-1", "17850.0", "17850", "", "  ", "Ünïcode", 'quo"te', "x,y"])
@@ -48,7 +51,7 @@ def test_rows_are_conserved_and_totals_preserved(tmp_path, records):
     write_csv(tmp_path / "tx.csv", records)
     (tmp_path / "custlab.toml").write_text('[sources.transactions]\npath = "tx.csv"\n')
     config = load_config(tmp_path / "custlab.toml")
-    con = io.connect()
+    con = session.connect()
     checked = validation.validate(con, config, as_of=date(2026, 11, 15))
     quality = checked.quality.set_index("table").loc["transactions"]
     assert quality.rows_read == len(records)
@@ -56,11 +59,11 @@ def test_rows_are_conserved_and_totals_preserved(tmp_path, records):
     quarantine = validation.quarantine_frame(con)
     assert quarantine["reason"].notna().all() and (quarantine["reason"] != "").all()
     assert sorted(quarantine["row"]) == sorted(set(quarantine["row"]))  # one reason per row
-    aggregate.prepare_inputs(con)
-    first, last = aggregate.data_months(con)
+    facts.prepare_inputs(con)
+    first, last = facts.data_months(con)
     accepted_total = con.execute("SELECT coalesce(sum(revenue), 0) FROM transactions").fetchall()[0][0]
     if first is not None:
-        aggregate.build_customer_month(con, first, last, Settings())
+        facts.build_customer_month(con, first, last, Settings())
         month_total = con.execute("SELECT coalesce(sum(revenue), 0) FROM customer_month").fetchall()[0][0]
         assert abs(month_total - accepted_total) <= 1e-6 * max(1.0, abs(accepted_total))
     con.close()
@@ -85,18 +88,18 @@ def test_same_inputs_same_outputs(small_demo, tmp_path):
 def test_customer_window_in_bucket_passes_gives_the_same_analysis(small_demo, monkeypatch):
     # Millions of customers are aggregated a few hash buckets at a time; the demo in one pass.
     one_pass = analyse(small_demo / "custlab.toml", "2026-10")
-    monkeypatch.setattr(aggregate, "ROWS_PER_PASS", 2_000)
+    monkeypatch.setattr(facts, "ROWS_PER_PASS", 2_000)
     passes = []
-    real_ranges = aggregate.bucket_ranges
+    real_ranges = facts.bucket_ranges
 
     def recorded_ranges(con):
         passes.append(real_ranges(con))
         return passes[-1]
 
-    monkeypatch.setattr(aggregate, "bucket_ranges", recorded_ranges)
+    monkeypatch.setattr(facts, "bucket_ranges", recorded_ranges)
     many = analyse(small_demo / "custlab.toml", "2026-10")
     ranges = passes[0]
-    assert len(ranges) > 5 and ranges[0][0] == 0 and ranges[-1][1] == aggregate.CUSTOMER_BUCKETS
+    assert len(ranges) > 5 and ranges[0][0] == 0 and ranges[-1][1] == facts.CUSTOMER_BUCKETS
     assert all(high == low for (_, high), (low, _) in zip(ranges, ranges[1:]))  # contiguous, no bucket twice
     assert len(passes) == 5  # the report period, its prior window (margin trends) and three earlier periods
     pd.testing.assert_frame_equal(one_pass.customers, many.customers)
@@ -145,7 +148,7 @@ def test_periods_read_ahead_on_a_second_connection_give_the_same_analysis(small_
         def __exit__(self, *exc_info):
             pass
 
-    monkeypatch.setattr(io, "BackgroundReader", ReadsInline)
+    monkeypatch.setattr(session, "BackgroundReader", ReadsInline)
     reads.clear()
     inline = analyse(small_demo / "custlab.toml", "2026-10")
     assert len(reads) == 5 and all(thread == threading.main_thread().name for _, _, thread in reads)
@@ -161,20 +164,20 @@ def test_staged_query_is_fetched_in_its_order_and_dropped(small_demo):
     # customer_window and the RFM summary are held in tables until fetched: the frame must be
     # the query's, row for row, with the same customer order the direct query gives.
     config = load_config(small_demo / "custlab.toml")
-    with io.scratch_connection() as con:
+    with session.scratch_connection() as con:
         validation.validate(con, config)
-        aggregate.prepare_inputs(con)
-        aggregate.build_customer_month(con, date(2024, 11, 1), date(2026, 10, 1), config.settings)
-        aggregate.build_purchase_days(con)
+        facts.prepare_inputs(con)
+        facts.build_customer_month(con, date(2024, 11, 1), date(2026, 10, 1), config.settings)
+        facts.build_purchase_days(con)
         parameters = {"period_end": date(2026, 10, 31)}
-        direct = con.execute(aggregate.read_sql("customer_rfm"), parameters).df()
-        aggregate.stage(con, "rfm_ahead", aggregate.read_sql("customer_rfm"), parameters)
-        staged = aggregate.fetch_table(con, "rfm_ahead")
-        window = aggregate.customer_window(con, date(2025, 11, 1), date(2026, 10, 1))
+        direct = con.execute(facts.read_sql("customer_rfm"), parameters).df()
+        session.stage(con, "rfm_ahead", facts.read_sql("customer_rfm"), parameters)
+        staged = session.fetch_table(con, "rfm_ahead")
+        window = facts.customer_window(con, date(2025, 11, 1), date(2026, 10, 1))
         described = con.execute("SELECT customer_id, region FROM customers").df()
         # past one row group (122,880 rows), scanned by both threads: still in the stored order
-        aggregate.stage(con, "shuffled", "SELECT hash(range) AS key, range AS n FROM range(600000) ORDER BY key")
-        many = aggregate.fetch_table(con, "shuffled")
+        session.stage(con, "shuffled", "SELECT hash(range) AS key, range AS n FROM range(600000) ORDER BY key")
+        many = session.fetch_table(con, "shuffled")
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert len(direct) == 1_500
     assert len(many) == 600_000 and many["key"].is_monotonic_increasing and not many["n"].is_monotonic_increasing
@@ -191,26 +194,26 @@ def test_customer_month_in_bucket_passes_equals_one_pass(small_demo, monkeypatch
     config = load_config(small_demo / "custlab.toml")
     first, last = date(2024, 11, 1), date(2026, 10, 1)
 
-    real_split = aggregate.split_buckets
+    real_split = facts.split_buckets
     splits = []
 
     def recorded_split(rows, per_pass):
         splits.append(real_split(rows, per_pass))
         return splits[-1]
 
-    monkeypatch.setattr(aggregate, "split_buckets", recorded_split)
+    monkeypatch.setattr(facts, "split_buckets", recorded_split)
 
     def build(lines_per_pass: int) -> tuple[pd.DataFrame, list[int]]:
-        monkeypatch.setattr(aggregate, "LINES_PER_PASS", lines_per_pass)
-        with io.scratch_connection() as con:
+        monkeypatch.setattr(facts, "LINES_PER_PASS", lines_per_pass)
+        with session.scratch_connection() as con:
             validation.validate(con, config)
-            aggregate.prepare_inputs(con)
-            aggregate.build_customer_month(con, first, last, config.settings)
+            facts.prepare_inputs(con)
+            facts.build_customer_month(con, first, last, config.settings)
             stored = con.execute("SELECT bucket, customer_id, month FROM customer_month ORDER BY rowid").df()
             table = con.execute("SELECT * FROM customer_month ORDER BY customer_id, month").df()
         return table, stored
 
-    one, one_order = build(aggregate.LINES_PER_PASS)
+    one, one_order = build(facts.LINES_PER_PASS)
     many, many_order = build(3_000)
     assert len(splits[0]) == 1 and len(splits[1]) > 5
     assert len(one) > 10_000
@@ -220,15 +223,15 @@ def test_customer_month_in_bucket_passes_equals_one_pass(small_demo, monkeypatch
     for stored in (one_order, many_order):
         in_order = stored.sort_values(["bucket", "customer_id", "month"], ignore_index=True)
         pd.testing.assert_frame_equal(stored, in_order)
-    assert set(one["bucket"]) == set(range(aggregate.CUSTOMER_BUCKETS))
+    assert set(one["bucket"]) == set(range(facts.CUSTOMER_BUCKETS))
 
 
 def test_purchase_days_stored_in_customer_order(small_demo):
     config = load_config(small_demo / "custlab.toml")
-    with io.scratch_connection() as con:
+    with session.scratch_connection() as con:
         validation.validate(con, config)
-        aggregate.prepare_inputs(con)
-        aggregate.build_purchase_days(con)
+        facts.prepare_inputs(con)
+        facts.build_purchase_days(con)
         stored = con.execute("SELECT customer_id, date FROM purchase_days ORDER BY rowid").df()
         positive = con.execute("SELECT bool_and(value > 0), count(*) FROM purchase_days").fetchall()[0]
     assert len(stored) > 10_000 and positive == (True, len(stored))
@@ -238,8 +241,8 @@ def test_purchase_days_stored_in_customer_order(small_demo):
 
 def test_split_buckets_covers_every_bucket_once():
     for rows, per_pass in [(0, 10), (5, 10), (95, 10), (10**9, 10), (640, 10)]:
-        ranges = aggregate.split_buckets(rows, per_pass)
-        assert ranges[0][0] == 0 and ranges[-1][1] == aggregate.CUSTOMER_BUCKETS
+        ranges = facts.split_buckets(rows, per_pass)
+        assert ranges[0][0] == 0 and ranges[-1][1] == facts.CUSTOMER_BUCKETS
         assert all(high == low for (_, high), (low, _) in zip(ranges, ranges[1:]))
         assert all(low < high for low, high in ranges)
-        assert len(ranges) == max(1, min(aggregate.CUSTOMER_BUCKETS, -(-rows // per_pass)))
+        assert len(ranges) == max(1, min(facts.CUSTOMER_BUCKETS, -(-rows // per_pass)))

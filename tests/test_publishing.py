@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from custlab.index_page import published_reports
+from custlab.report.index_page import published_reports
 from tests.conftest import PERIOD, ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "reports" / "customer_report.ipynb"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab.loyalty import loyalty_flags, months_between, retention_by_satisfaction, satisfaction_vs_loyalty
-from custlab.retention import cohort_matrix, kaplan_meier, lapse_survival, retention_rate
+from custlab.analysis.loyalty import loyalty_flags, months_between, retention_by_satisfaction, satisfaction_vs_loyalty
+from custlab.analysis.retention import cohort_matrix, kaplan_meier, lapse_survival, retention_rate
 
 
 def test_kaplan_meier_by_hand():
@@ -92,14 +92,14 @@ def test_retention_rate_and_months_between():
 
 
 def test_latest_survey_score_is_the_same_whatever_the_row_order():
-    from custlab import io
-    from custlab.aggregate import survey_scores
+    from custlab.engine import session
+    from custlab.aggregate.facts import survey_scores
 
     rows = [("A", date(2026, 1, 5), 5.0), ("A", date(2026, 3, 1), 4.0), ("A", date(2026, 3, 1), 2.0), ("B", date(2026, 2, 1), 3.0)]
     picks = []
     for ordered in (rows, rows[::-1]):
-        con = io.connect()
-        io.run_sql(con, "CREATE TABLE surveys (customer_id VARCHAR, date DATE, satisfaction DOUBLE)")
+        con = session.connect()
+        session.run_sql(con, "CREATE TABLE surveys (customer_id VARCHAR, date DATE, satisfaction DOUBLE)")
         con.executemany("INSERT INTO surveys VALUES (?, ?, ?)", ordered)
         picks.append(survey_scores(con, date(2026, 10, 31)))
         con.close()

@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import io, validation
-from custlab.accounts import account_file_name, render_account_page, select_account_sheets
-from custlab.aggregate import prepare_inputs, receivables_ageing
-from custlab.config import DEFAULT_ECL_RATES, Rules, load_config
-from custlab.risk import (
+from custlab.engine import session
+from custlab.sources import validation
+from custlab.analysis.account_sheets import account_file_name, select_account_sheets
+from custlab.report.accounts import render_account_page
+from custlab.aggregate.facts import prepare_inputs, receivables_ageing
+from custlab.sources.config import DEFAULT_ECL_RATES, Rules, load_config
+from custlab.analysis.risk import (
     big_debtor,
     concentration,
     dependence_risk,
@@ -70,7 +72,7 @@ def test_ageing_buckets_dso_and_ecl_by_hand(tmp_path):
         "B,7,50,2026-03-10,2026-04-10,\n",
     )
     config = load_config(write(tmp_path / "c.toml", '[sources.transactions]\npath = "tx.csv"\n[sources.receivables]\npath = "receivables.csv"\n'))
-    con = io.connect()
+    con = session.connect()
     validation.validate(con, config, as_of=date(2026, 4, 30))
     prepare_inputs(con)
     ageing = receivables_ageing(con, date(2026, 1, 1), date(2026, 3, 31)).set_index("customer_id")
@@ -173,7 +175,7 @@ def test_account_sheets_go_to_flagged_accounts_first_then_by_revenue_up_to_the_l
 
 
 def test_flagged_accounts_link_only_to_sheets_that_exist():
-    from custlab.tables import flagged_accounts_html
+    from custlab.report.tables import flagged_accounts_html
 
     customers = pd.DataFrame({
         "customer_id": ["A", "B", "C"], "tier": ["key", "important", "key"], "revenue": [900.0, 50.0, 700.0],

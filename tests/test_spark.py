@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import aggregate, dialects, io, validation
-from custlab.config import Settings, load_config
+from custlab.aggregate import facts
+from custlab.engine import dialects
+from custlab.engine import session
+from custlab.sources import validation
+from custlab.sources.config import Settings, load_config
 
 
 def test_macros_expand_nested_and_leave_comments_and_other_calls_alone():
@@ -21,8 +24,8 @@ def test_macros_expand_nested_and_leave_comments_and_other_calls_alone():
         "\nSELECT (CAST(sum(CAST(CASE WHEN a > 0 THEN (datediff(least(c, d), b)) END AS DECIMAL(38, 10))) AS DOUBLE)),"
         " sum(e) FROM t WHERE f = :first"
     )
-    assert dialects.parameter_names(aggregate.read_sql("customer_month")) == set(
-        aggregate.customer_month_parameters(date(2026, 1, 1), date(2026, 1, 1), Settings())
+    assert dialects.parameter_names(facts.read_sql("customer_month")) == set(
+        facts.customer_month_parameters(date(2026, 1, 1), date(2026, 1, 1), Settings())
     )
     with pytest.raises(ValueError, match="unbalanced"):
         dialects.to_spark("SELECT msum(a FROM t")
@@ -30,7 +33,7 @@ def test_macros_expand_nested_and_leave_comments_and_other_calls_alone():
 
 @pytest.fixture(scope="module")
 def spark():
-    from custlab.spark import local_session
+    from custlab.aggregate.spark import local_session
 
     session = local_session("custlab-tests", cores=2)
     yield session
@@ -38,22 +41,22 @@ def spark():
 
 
 def test_spark_aggregate_equals_duckdb(small_demo, tmp_path, spark):
-    from custlab.spark import customer_month_on_spark
+    from custlab.aggregate.spark import customer_month_on_spark
 
     config = load_config(small_demo / "custlab.toml")
     first, last = date(2024, 11, 1), date(2026, 10, 1)
-    con = io.connect()
+    con = session.connect()
     try:
         validation.validate(con, config)
-        aggregate.prepare_inputs(con)
-        aggregate.build_customer_month(con, first, last, config.settings)
+        facts.prepare_inputs(con)
+        facts.build_customer_month(con, first, last, config.settings)
         # bucket is DuckDB's storage layout, added outside the shared SQL
         duck = con.execute("SELECT * EXCLUDE (bucket) FROM customer_month ORDER BY customer_id, month").df()
         # the validated tables, as a lake would hold them
         sources = {}
         for table in ("transactions", "service", "receivables"):
             path = tmp_path / f"{table}.parquet"
-            io.run_sql(con, f"COPY {table} TO '{path}' (FORMAT parquet)")
+            session.run_sql(con, f"COPY {table} TO '{path}' (FORMAT parquet)")
             sources[table] = str(path)
     finally:
         con.close()
@@ -74,7 +77,7 @@ def test_spark_aggregate_equals_duckdb(small_demo, tmp_path, spark):
 
 
 def test_spark_path_refuses_unknown_or_missing_sources(spark):
-    from custlab.spark import customer_month_on_spark
+    from custlab.aggregate.spark import customer_month_on_spark
 
     with pytest.raises(ValueError, match="unknown sources"):
         customer_month_on_spark(spark, {"transactions": "x", "orders": "y"}, date(2026, 1, 1), date(2026, 1, 1), Settings())
@@ -83,6 +86,6 @@ def test_spark_path_refuses_unknown_or_missing_sources(spark):
 
 
 def test_duckdb_calendar_matches_month_ends():
-    months = aggregate.calendar_months(date(2024, 1, 1), date(2024, 3, 1))
+    months = facts.calendar_months(date(2024, 1, 1), date(2024, 3, 1))
     assert months["month_end"].astype(str).tolist() == ["2024-01-31", "2024-02-29", "2024-03-31"]
     assert isinstance(months, pd.DataFrame)

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from custlab.tables import bulk_one_off_table, lean_big_table, rising_table, satisfied_defectors_table
-from custlab.tables._format import largest_where
+from custlab.report.tables import bulk_one_off_table, lean_big_table, rising_table, satisfied_defectors_table
+from custlab.report.tables._format import largest_where
 
 
 def customer_file(n: int = 4000, seed: int = 3) -> pd.DataFrame:

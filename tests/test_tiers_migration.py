@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab.clusters import CustomerSegmenter, segment
-from custlab.migration import migration_states, transition_matrix
-from custlab.pipeline import analyse
-from custlab.tiers import TierRules, assign_tiers, value_band_start
+from custlab.analysis.clusters import CustomerSegmenter, segment
+from custlab.analysis.migration import migration_states, transition_matrix
+from custlab.analysis.pipeline import analyse
+from custlab.analysis.tiers import TierRules, assign_tiers, value_band_start
 
 
 def frame(**columns):
@@ -159,8 +159,8 @@ def test_demo_clusters_are_profiled_named_and_reproducible(small_demo):
 
 
 def test_reason_counts_and_tier_mix():
-    from custlab.clusters import tier_mix
-    from custlab.migration import reason_counts
+    from custlab.analysis.clusters import tier_mix
+    from custlab.analysis.migration import reason_counts
 
     customers = pd.DataFrame(
         {"tier": ["key", "invalid", "invalid", "general"], "tier_reason": ["high", "stopped", "stopped", "profitable"]}

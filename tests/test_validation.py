@@ -9,8 +9,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from custlab import aggregate, io, validation
-from custlab.config import load_config
+from custlab.engine import session
+from custlab.sources import validation
+from custlab.sources.config import load_config
 from custlab.exceptions import InputError
 from tests.conftest import write
 
@@ -21,7 +22,7 @@ def run(tmp_path, config_text, files):
     for name, text in files.items():
         write(tmp_path / name, text)
     config = load_config(write(tmp_path / "custlab.toml", config_text))
-    con = io.connect()
+    con = session.connect()
     checked = validation.validate(con, config, as_of=AS_OF)
     return con, checked
 
@@ -168,7 +169,7 @@ def test_parquet_and_xlsx_sources(tmp_path):
 
 def test_memory_limit_from_the_environment(monkeypatch):
     monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "2GB")
-    con = io.connect()
+    con = session.connect()
     limit, temp, returned = con.execute(
         "SELECT current_setting('memory_limit'), current_setting('temp_directory'), current_setting('allocator_background_threads')"
     ).fetchall()[0]
@@ -176,7 +177,7 @@ def test_memory_limit_from_the_environment(monkeypatch):
     assert returned is True  # freed memory goes back to the system, not kept beside the pandas frames
     monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "lots")
     with pytest.raises(InputError, match="CUSTLAB_MEMORY_LIMIT='lots' is not a memory size"):
-        io.connect()
+        session.connect()
 
 
 def test_duplicate_lines_are_equal_in_every_column_not_only_in_the_candidate_key(tmp_path):
@@ -207,25 +208,25 @@ def test_release_cache_evicts_read_blocks_and_keeps_the_limit(monkeypatch, tmp_p
     def cached() -> int:  # bytes of table blocks DuckDB holds in memory
         return con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'").fetchall()[0][0]
 
-    with io.scratch_connection() as con:
+    with session.scratch_connection() as con:
         configured = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         # hashes: numbers that do not compress, so the table takes a few dozen blocks
-        io.run_sql(con, "CREATE TABLE facts AS SELECT hash(range) AS x, hash(range + 1) AS y FROM range(3000000)")
-        io.run_sql(con, "CHECKPOINT")
-        io.run_sql(con, "SELECT sum(x), sum(y) FROM facts")  # a plain query keeps the blocks it read
+        session.run_sql(con, "CREATE TABLE facts AS SELECT hash(range) AS x, hash(range + 1) AS y FROM range(3000000)")
+        session.run_sql(con, "CHECKPOINT")
+        session.run_sql(con, "SELECT sum(x), sum(y) FROM facts")  # a plain query keeps the blocks it read
         assert cached() > 5_000_000
-        io.release_cache(con)
+        session.release_cache(con)
         assert cached() < 1_000_000
         query = "SELECT count(*) AS n, max(x) - min(x) AS x, max(y) - min(y) AS y FROM facts"
-        frame = aggregate.fetch_frame(con, query)
+        frame = session.fetch_frame(con, query)
         assert cached() < 1_000_000
         assert frame.iloc[0, 0] == 3000000 and frame.equals(con.execute(query).df())
         assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == configured
     # in memory the blocks are the tables themselves: nothing is evicted (nor spilled)
-    con = io.connect()
-    io.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(3000000)")
+    con = session.connect()
+    session.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(3000000)")
     before = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
-    io.release_cache(con)
+    session.release_cache(con)
     assert con.execute("SELECT sum(memory_usage_bytes), sum(temporary_storage_bytes) FROM duckdb_memory()").fetchall()[0] == (before, 0)
 
 
@@ -241,25 +242,25 @@ def test_background_reader_reads_the_database_on_a_second_connection(monkeypatch
         return connection.execute(f"SELECT msum(x), count(*) FROM {table}").df(), threading.current_thread().name
 
     def evict_then_show_limit(connection):
-        io.release_cache(connection)  # restores the limit as written in CUSTLAB_MEMORY_LIMIT
+        session.release_cache(connection)  # restores the limit as written in CUSTLAB_MEMORY_LIMIT
         return connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
 
-    with io.scratch_connection() as con:
+    with session.scratch_connection() as con:
         configured = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        io.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(1000)")
-        io.run_sql(con, "CREATE TEMP VIEW private AS SELECT 1 AS x")
-        with io.BackgroundReader(con) as reader:
+        session.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(1000)")
+        session.run_sql(con, "CREATE TEMP VIEW private AS SELECT 1 AS x")
+        with session.BackgroundReader(con) as reader:
             reader.start(slow_read, "facts")
             assert started.wait(10)
             # while the read runs, release_cache (which lowers the shared memory cap) waits
-            assert not io._READING.acquire(blocking=False)
+            assert not session._READING.acquire(blocking=False)
             with pytest.raises(RuntimeError, match="still pending"):
                 reader.start(slow_read, "facts")
             go_on.set()
             frame, thread = reader.take()
             assert frame.iloc[0].tolist() == [499500.0, 1000] and thread.startswith("custlab-reader")
-            assert io._READING.acquire(blocking=False)
-            io._READING.release()
+            assert session._READING.acquire(blocking=False)
+            session._READING.release()
             with pytest.raises(RuntimeError, match="no read was started"):
                 reader.take()
             reader.start(evict_then_show_limit)
@@ -278,10 +279,10 @@ def test_background_reader_stops_its_read_when_the_analysis_fails(monkeypatch, t
         started.set()
         return connection.execute("SELECT sum(hash(range)) FROM range(50000000000)").fetchall()  # minutes
 
-    with io.scratch_connection() as con:
+    with session.scratch_connection() as con:
         began = time.perf_counter()
         with pytest.raises(ValueError, match="pandas failed"):
-            with io.BackgroundReader(con) as reader:
+            with session.BackgroundReader(con) as reader:
                 reader.start(long_read)
                 assert started.wait(10)
                 time.sleep(0.2)  # the query is running
@@ -292,15 +293,15 @@ def test_background_reader_stops_its_read_when_the_analysis_fails(monkeypatch, t
 
 def test_scratch_connection_keeps_tables_in_a_file_removed_afterwards(monkeypatch, tmp_path):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    with io.scratch_connection() as con:
+    with session.scratch_connection() as con:
         (database,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
         temp = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
-        io.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(1000)")
+        session.run_sql(con, "CREATE TABLE facts AS SELECT range AS x FROM range(1000)")
         assert con.execute("SELECT msum(x) FROM facts").fetchall()[0][0] == 499500.0  # custlab's macros are there
         folder = tmp_path / database.split("/")[-2]
         assert database == str(folder / "work.duckdb") and temp == str(folder / "spill")
         assert (folder / "work.duckdb").is_file()
     assert not folder.exists()
-    with pytest.raises(RuntimeError), io.scratch_connection() as con:  # removed on errors too
+    with pytest.raises(RuntimeError), session.scratch_connection() as con:  # removed on errors too
         raise RuntimeError("stop")
     assert list(tmp_path.iterdir()) == []

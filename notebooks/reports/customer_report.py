@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -28,7 +28,8 @@ top_n: int = 20  # rows in the customer lists
 
 # %% tags=["remove-cell"]
 import custlab
-from custlab import loyalty, migration, plots, retention, tables
+from custlab.analysis import loyalty, migration, retention
+from custlab.report import plots, tables
 
 plots.use_report_style()
 result = custlab.report_data(config=config, period=period, results_dir=results_dir)

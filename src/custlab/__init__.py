@@ -4,10 +4,10 @@ The package is the tested half of custlab; the notebooks in ``notebooks/`` call
 it, one function per table or figure. Importing it has no side effects.
 """
 
-from custlab.config import Config, load_config
+from custlab.sources.config import Config, load_config
 from custlab.exceptions import ConfigError, CustlabError, InputError, RunError
 from custlab.periods import Period, parse_period
-from custlab.pipeline import PeriodResult, analyse, report_data
+from custlab.analysis.pipeline import PeriodResult, analyse, report_data
 
 __version__ = "0.1.0"
 

@@ -39,11 +39,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from custlab import io, validation
-    from custlab.config import load_config
+    from custlab import io
+    from custlab.engine import session
+    from custlab.sources import validation
+    from custlab.sources.config import load_config
 
     config = load_config(args.config)
-    with io.scratch_connection() as con:  # as the analysis validates: tables compressed in a file
+    with session.scratch_connection() as con:  # as the analysis validates: tables compressed in a file
         checked = validation.validate(con, config, as_of=args.as_of)
         quarantine = validation.quarantine_frame(con)
     print(f"{'table':<14}{'rows read':>12}{'accepted':>12}{'quarantined':>13}  file")
@@ -58,7 +60,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     import os
 
-    from custlab.runner import run_report
+    from custlab.report.runner import run_report
 
     parameters = {}
     for item in args.param or []:

@@ -1,0 +1,118 @@
+"""The analysis step of a report run, in a process of its own.
+
+``custlab report`` analyses a period, saves the result, then runs the report
+notebook, whose kernel reads that result. Run in the runner's process, the
+analysis left much of its memory with the allocators of pandas, Arrow and
+DuckDB while the kernel read the result: at 10M customers the report peaked at
+20.1 GB over its processes. In a spawned process all of it goes back to the
+system when the analysis ends. Progress lines and errors reach the runner as if
+the analysis ran there; an analysis whose runner is killed stops and cleans up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from custlab.analysis import pipeline
+from custlab.exceptions import RunError
+
+#: Seconds an analysis whose runner is gone gets to stop by itself before it is ended.
+ORPHAN_GRACE_SECONDS = 60
+
+_progress_queue = None  # set in the analysis process by _analysis_process_started
+_orphaned = threading.Event()  # set there when the runner is gone
+
+
+def _analysis_process_started(progress_queue) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+    # An orphaned analysis is stopped by SIGINT (see _stop_when_orphaned). A process started
+    # in the background by a shell script, as schedulers often do, inherits SIGINT ignored,
+    # and Python then raises nothing on it: the analysis would run on for the grace period
+    # and be ended without removing its scratch folder. Python's own handler, whatever the
+    # runner inherited.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
+
+
+def _stop_when_orphaned(runner: int) -> None:
+    """End the analysis process when the runner that started it is gone.
+
+    A scheduler that kills a run kills the runner; without this the analysis
+    would go on alone for minutes with gigabytes of memory. It is interrupted
+    first, so that its scratch database is removed (see :func:`_run_guarded`),
+    and ended if it has not stopped within :data:`ORPHAN_GRACE_SECONDS`.
+    """
+    while os.getppid() == runner:
+        time.sleep(0.5)
+    _orphaned.set()
+    os.kill(os.getpid(), signal.SIGINT)  # a real signal: it also wakes a sleeping or querying main thread
+    time.sleep(ORPHAN_GRACE_SECONDS)
+    os._exit(1)
+
+
+def _run_guarded(function, *args):
+    """``function(*args)`` in the analysis process; when its runner is gone, the process
+    exits as soon as the function has been interrupted and its clean-up has run."""
+    try:
+        return function(*args)
+    except KeyboardInterrupt:
+        if _orphaned.is_set():
+            os._exit(1)  # nobody is left to report to
+        raise
+
+
+def _analyse_and_save(config_path: str, period: str, kind: str, salt: str, results_dir: str) -> None:
+    """The analysis step of a run, in the process :func:`analyse_in_own_process` starts."""
+    try:
+        result = pipeline.analyse(config_path, period, kind=kind, progress=_progress_queue.put)
+        if salt:
+            result = pipeline.pseudonymise(result, salt)
+        pipeline.save_result(result, results_dir)
+    finally:
+        _progress_queue.put(None)  # no more progress lines
+
+
+def analyse_in_own_process(config_path: Path, period: str, kind: str, salt: str, results_dir: Path, log) -> None:
+    """Analyse a period and save its result (see :func:`custlab.analysis.pipeline.save_result`) in a process of its own.
+
+    When the process ends, all the memory of the analysis goes back to the system
+    before the notebook's kernel reads the saved result. Progress lines reach
+    ``log`` as they come; an error in the analysis is raised here as it was
+    raised there.
+
+    Raises
+    ------
+    RunError
+        When the process dies without an error of its own (killed, e.g. by the
+        system running out of memory).
+    """
+    context = multiprocessing.get_context("spawn")
+    lines = context.Queue()
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_analysis_process_started, initargs=(lines,)) as pool:
+        future = pool.submit(_run_guarded, _analyse_and_save, str(config_path), period, kind, salt, str(results_dir))
+        while True:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                if future.done() and future.exception() is not None:
+                    break  # the error below says what happened
+                continue
+            if line is None:
+                break
+            log(line)
+        try:
+            future.result()
+        except BrokenProcessPool:
+            raise RunError(
+                "the analysis process died without an error message (killed by the system, "
+                "e.g. out of memory: see CUSTLAB_MEMORY_LIMIT)"
+            ) from None

@@ -1,0 +1,54 @@
+"""Tables and tiles for the reports: business labels, thousands separators, percentages.
+
+Pure functions build the frames (tested); thin ``*_html``/``style_*`` helpers
+format them for the notebook. Every text that came from data is escaped. One
+module per report section; everything is importable from ``custlab.tables``.
+"""
+
+from custlab.report.tables._format import money, notes_html, percent, sentences_html, style_customer_table
+from custlab.report.tables.summary import kpi_tiles, kpi_tiles_html, by_kind_table, style_by_kind, quality_frame, style_quality, quarantine_summary, quarantine_html
+from custlab.report.tables.profitability import style_waterfall, lean_big_table, bulk_one_off_table, profit_concentration, profit_by, largest_lean_big, top_customers_table
+from custlab.report.tables.retention import scenario_table, model_scenario_table, value_by, satisfied_defectors_table, retention_sentences, style_value_by, style_retention_by_satisfaction
+from custlab.report.tables.segmentation import style_tier_table, migration_table, style_migration, style_movers, rising_table, tier_history_table, style_cluster_profile
+from custlab.report.tables.risk import concentration_tiles_html, ageing_table, flagged_accounts_html, style_concentration_history
+
+__all__ = [
+    "ageing_table",
+    "bulk_one_off_table",
+    "by_kind_table",
+    "concentration_tiles_html",
+    "flagged_accounts_html",
+    "kpi_tiles",
+    "kpi_tiles_html",
+    "largest_lean_big",
+    "lean_big_table",
+    "migration_table",
+    "model_scenario_table",
+    "money",
+    "notes_html",
+    "percent",
+    "profit_by",
+    "profit_concentration",
+    "quality_frame",
+    "quarantine_html",
+    "quarantine_summary",
+    "retention_sentences",
+    "rising_table",
+    "satisfied_defectors_table",
+    "scenario_table",
+    "sentences_html",
+    "style_by_kind",
+    "style_cluster_profile",
+    "style_concentration_history",
+    "style_customer_table",
+    "style_migration",
+    "style_movers",
+    "style_quality",
+    "style_retention_by_satisfaction",
+    "style_tier_table",
+    "style_value_by",
+    "style_waterfall",
+    "tier_history_table",
+    "top_customers_table",
+    "value_by",
+]
