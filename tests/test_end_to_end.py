@@ -18,7 +18,7 @@ import pytest
 from custlab.report import accounts, analysis_process, runner
 from custlab import io
 from custlab.engine import session
-from custlab.analysis import pipeline
+from custlab.result import load_result
 from custlab.sources.config import load_config
 from custlab.report.export import external_references
 
@@ -171,7 +171,7 @@ def test_a_saved_customer_file_loads_back_as_it_was_written(published):
     _, folder = published
     run = json.loads((folder / "run.json").read_text())
     results = folder.parent / "_runs" / PERIOD / run["run_id"] / "results"
-    loaded = pipeline.load_result(results).customers
+    loaded = load_result(results).customers
     # read column by column (less memory at millions of customers): the same frame as pandas reads
     pd.testing.assert_frame_equal(loaded, pd.read_parquet(results / "customers.parquet"), check_exact=True)
     assert loaded["customer_id"].dtype == "str" and loaded["revenue_rank"].dtype == "Int64"

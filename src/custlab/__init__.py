@@ -7,7 +7,9 @@ it, one function per table or figure. Importing it has no side effects.
 from custlab.sources.config import Config, load_config
 from custlab.exceptions import ConfigError, CustlabError, InputError, RunError
 from custlab.periods import Period, parse_period
-from custlab.analysis.pipeline import PeriodResult, analyse, report_data
+from custlab.analysis.pipeline import analyse
+from custlab.report.data import report_data
+from custlab.result import PeriodResult
 
 __version__ = "0.1.0"
 

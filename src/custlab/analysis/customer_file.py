@@ -199,7 +199,6 @@ def build(
     while this file is computed.
     """
     settings = config.settings
-    last_month = date(period.end.year, period.end.month, 1)
     window_start = profit_window_start(config, period, first_month)
     previous_start = period.window_start(2 * settings.window_months)
     reads = reads or fetch_reads(con, stage_reads(con, config, period, first_month, history))

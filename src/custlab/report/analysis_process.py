@@ -22,6 +22,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from custlab.analysis import pipeline
+from custlab.report.pseudonyms import pseudonymise
+from custlab.result import save_result
 from custlab.exceptions import RunError
 
 #: Seconds an analysis whose runner is gone gets to stop by itself before it is ended.
@@ -75,14 +77,14 @@ def _analyse_and_save(config_path: str, period: str, kind: str, salt: str, resul
     try:
         result = pipeline.analyse(config_path, period, kind=kind, progress=_progress_queue.put)
         if salt:
-            result = pipeline.pseudonymise(result, salt)
-        pipeline.save_result(result, results_dir)
+            result = pseudonymise(result, salt)
+        save_result(result, results_dir)
     finally:
         _progress_queue.put(None)  # no more progress lines
 
 
 def analyse_in_own_process(config_path: Path, period: str, kind: str, salt: str, results_dir: Path, log) -> None:
-    """Analyse a period and save its result (see :func:`custlab.analysis.pipeline.save_result`) in a process of its own.
+    """Analyse a period and save its result (see :func:`custlab.result.save_result`) in a process of its own.
 
     When the process ends, all the memory of the analysis goes back to the system
     before the notebook's kernel reads the saved result. Progress lines reach

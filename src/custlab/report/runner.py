@@ -28,7 +28,7 @@ import papermill as pm
 from custlab.report import accounts, analysis_process, export, index_page
 from custlab import io
 from custlab.sources import files
-from custlab.analysis import pipeline
+from custlab.result import FRAME_FILES, load_result
 from custlab.sources.config import load_config
 from custlab.exceptions import CustlabError, InputError, RunError
 from custlab.periods import parse_period
@@ -197,7 +197,7 @@ def run_report(
         ``consumer`` or ``business`` scopes the report to that kind of customer.
     pseudonymise_salt : str
         When set, customer ids are replaced by pseudonyms (see
-        :func:`custlab.analysis.pipeline.pseudonymise`) in everything published.
+        :func:`custlab.report.pseudonyms.pseudonymise`) in everything published.
     log : callable
         Receives one progress line per step.
 
@@ -253,13 +253,13 @@ def run_report(
             analysis_process.analyse_in_own_process(config.path, report_period.label, kind, pseudonymise_salt, results_dir, log)
             step("analyse", began)
             limit = config.settings.max_csv_rows
-            saved_customers = results_dir / pipeline.FRAME_FILES["customers"]
+            saved_customers = results_dir / FRAME_FILES["customers"]
             # Past max_csv_rows the customers table is published as the saved Parquet
             # file, copied, and only the account sheets' rows are read back here: the
             # notebook's kernel reads the whole file meanwhile (about 8 GB at 10M customers).
             customers_file = io.table_file_name("customers", io.parquet_rows(saved_customers), limit)
             large = customers_file == saved_customers.name
-            result = pipeline.load_result(results_dir, account_rows_only=large)
+            result = load_result(results_dir, account_rows_only=large)
 
             began = time.perf_counter()
             executed = run_dir / notebook.name

@@ -1,0 +1,164 @@
+"""The headline summary of a period (``summary.json``): a pure function of the period's figures.
+
+Every key is documented in the README. Absent analyses are ``None`` (null),
+never 0, so a reader can tell "nothing" from "not computed".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from custlab.analysis import curves, flags, loyalty, profit, risk
+from custlab.periods import Period
+from custlab.sources.config import Config
+
+
+@dataclass
+class PeriodFigures:
+    """What the summary is built from: the report period's customer file and the figures around it.
+
+    Attributes
+    ----------
+    customers : DataFrame
+        The report period's customer file (tiers, flags and risk columns included).
+    window_start : date
+        First day of the profit window.
+    retention_counts : tuple
+        Buyers of the previous window and how many bought again.
+    retention_rate : float
+        Their share (NaN when not counted).
+    value_model : dict
+        The lifetime-value model's facts (:func:`custlab.analysis.customer_value.lifetime_value`).
+    holdout : dict
+        The out-of-sample check of the purchase model (empty when skipped).
+    has_surveys : bool
+        Whether satisfaction figures exist.
+    terms : dict
+        Each cost term: ``from data``, ``assumed`` or ``absent``.
+    tier_table : DataFrame
+        :func:`custlab.analysis.migration.tier_summary` with policies.
+    migration : DataFrame
+        The transition matrix (empty without a previous period).
+    previous_period : str or None
+        Label of the previous period.
+    clusters_k, cluster_stability : int, float or None
+        The number of clusters chosen and its bootstrap stability.
+    scenarios : DataFrame
+        The CLV-multiple retention scenarios.
+    concentration : dict
+        :func:`custlab.analysis.risk.concentration` of the customer file.
+    rows_quarantined : int
+        Rows set aside by validation.
+    notes : list of str
+        Assumptions and missing inputs.
+    """
+
+    customers: pd.DataFrame
+    window_start: object
+    retention_counts: tuple[int, int]
+    retention_rate: float
+    value_model: dict
+    holdout: dict
+    has_surveys: bool
+    terms: dict
+    tier_table: pd.DataFrame
+    migration: pd.DataFrame
+    previous_period: str | None
+    clusters_k: int | None
+    cluster_stability: float | None
+    scenarios: pd.DataFrame
+    concentration: dict
+    rows_quarantined: int
+    notes: list[str]
+
+
+def _receivables_figures(customers: pd.DataFrame, window_start, period_end) -> dict:
+    active = profit.active_customers(customers, ["open_receivables", "credit_sales"])
+    window_days = (period_end - window_start).days + 1
+    return {
+        "dso_days": risk.dso_days(active["open_receivables"].sum(), active["credit_sales"].sum(), window_days),
+        "expected_credit_loss": float(customers["expected_credit_loss"].sum()),
+        "overdue_receivables": float(customers["overdue_receivables"].sum()),
+        "big_debtor_count": int(customers["big_debtor"].sum()),
+        "price_pressure_count": int(customers["price_pressure"].sum()),
+        "cost_to_serve_rising_count": int(customers["cost_to_serve_rising"].sum()),
+        "territory_breach_count": int(customers["territory_breach"].sum()),
+    }
+
+
+def _retention_figures(figures: PeriodFigures, loyalty_figures: dict) -> dict:
+    previous_buyers, retained = figures.retention_counts
+    customers = figures.customers
+    return {
+        "retention_rate": figures.retention_rate,
+        "retention_previous_customers": previous_buyers,
+        "retention_retained_customers": retained,
+        "customer_equity": figures.value_model.get("customer_equity"),
+        "satisfied_defector_share": loyalty_figures.get("satisfied_defector_share"),
+        "satisfied_defector_count": int(customers["satisfied_defector"].sum()),
+        "rising_count": int(customers["rising"].sum()),
+    }
+
+
+def period_summary(config: Config, period: Period, kind: str, figures: PeriodFigures) -> dict:
+    """The ``summary.json`` of a period, JSON-safe (NaN and infinities as None)."""
+    customers, settings = figures.customers, config.settings
+    loyalty_figures = (
+        loyalty.satisfaction_vs_loyalty(customers, settings.satisfied_threshold) if figures.has_surveys else {}
+    )
+    summary = {
+        "company": config.company,
+        "currency": config.currency,
+        "period": period.label,
+        "period_title": period.title(),
+        "kind": kind or "all",
+        "window_start": figures.window_start.isoformat(),
+        "window_end": period.end.isoformat(),
+        "window_months": settings.window_months,
+        "lapse_months": settings.lapse_months,
+        "satisfied_min": settings.satisfied_threshold,
+        **profit.profit_kpis(customers),
+        **curves.profitability_kpis(customers, config.rules.top_share),
+        "lean_big_count": int(customers["lean_big"].sum()),
+        "bulk_one_off_count": int(customers["bulk_one_off"].sum()),
+        **_retention_figures(figures, loyalty_figures),
+        **figures.concentration,
+        **_receivables_figures(customers, figures.window_start, period.end),
+        "by_kind": {
+            str(kind): profit.profit_kpis(group)
+            for kind, group in customers[["revenue", "profit", "in_window"]].groupby(customers["kind"].fillna("unknown"))
+        },
+        "top_share": config.rules.top_share,
+        "typical_order_value": flags.typical_order_value(customers),
+        "rows_quarantined": figures.rows_quarantined,
+        "terms": figures.terms,
+        "lifetime_value": figures.value_model,
+        "holdout": figures.holdout,
+        "loyalty": loyalty_figures,
+        "retention_scenarios": figures.scenarios.to_dict(orient="records"),
+        "tier_counts": figures.tier_table["customers"].to_dict(),
+        "tier_profit_share": figures.tier_table["profit_share"].to_dict(),
+        "tier_policies": dict(config.tiers.policies),
+        "previous_period": figures.previous_period,
+        "migration": figures.migration.to_dict(orient="index") if not figures.migration.empty else {},
+        "clusters_k": figures.clusters_k,
+        "cluster_stability": figures.cluster_stability,
+        "notes": figures.notes,
+    }
+    return json_safe(summary)
+
+
+def json_safe(value):
+    """Replace NaN and infinities by None and numpy scalars by Python ones, recursively."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
