@@ -49,6 +49,8 @@ def test_case(case, tmp_path, capsys):
             assert len(row) == 1, reason
             assert row["column"].item() == reason["column"]
             assert reason["reason"] in row["reason"].item()
+            if "value" in reason:  # the bad value is in its own column, never in the reason
+                assert row["value"].item() == reason["value"] and reason["value"] not in row["reason"].item()
     config = load_config(case / "custlab.toml")
     if "revenue_total" in expected or "distinct_customers" in expected:
         con = session.connect()

@@ -1,6 +1,7 @@
 """Validation: accepted + quarantined = rows read, a reason per quarantined row,
 one-line fatal errors for unusable files."""
 
+import os
 import threading
 import time
 from datetime import date
@@ -58,9 +59,9 @@ def test_transactions_rows_are_accepted_or_quarantined_with_reason(tmp_path):
     assert (quality.rows_read, quality.accepted, quality.quarantined) == (10, 3, 7)
     got = reasons(con, "transactions")
     assert got[2] == ("customer_id", "missing id")
-    assert got[3][0] == "date" and 'unparseable date "05/01/2026"' in got[3][1]
-    assert got[4] == ("revenue", 'not a number "ten"')
-    assert got[5] == ("revenue", 'not a finite number "inf"')
+    assert got[3] == ("date", "unparseable date (expected YYYY-MM-DD)")
+    assert got[4] == ("revenue", "not a number")
+    assert got[5] == ("revenue", "not a finite number")
     assert got[6] == ("date", "date in the future (after 2026-11-15)")
     assert got[8][0] == "discount" and "negative" in got[8][1]
     assert got[9][0] == "cost" and got[9][1].startswith("missing number")
@@ -71,6 +72,9 @@ def test_transactions_rows_are_accepted_or_quarantined_with_reason(tmp_path):
     q = validation.quarantine_frame(con)
     assert set(q.columns) == {"table", "file", "row", "column", "value", "reason"}
     assert q.loc[q["row"] == 4, "value"].item() == "ten"
+    # the bad value is its own column; a reason never repeats it (pseudonymised reports drop values)
+    assert q.loc[q["row"] == 3, "value"].item() == "05/01/2026"
+    assert not q["reason"].str.contains('05/01/2026|"ten"|"-1"', regex=True).any()
 
 
 def test_float_formatted_ids_are_normalised(tmp_path):
@@ -305,3 +309,40 @@ def test_scratch_connection_keeps_tables_in_a_file_removed_afterwards(monkeypatc
     with pytest.raises(RuntimeError), session.scratch_connection() as con:  # removed on errors too
         raise RuntimeError("stop")
     assert list(tmp_path.iterdir()) == []
+
+
+def read_failure(tmp_path, path: str, extra: str = "") -> str:
+    """The one-line error of registering a source at ``path`` (as a config would give it)."""
+    config = load_config(write(tmp_path / "custlab.toml", f'[sources.transactions]\npath = "{path}"\nformat = "csv"\n{extra}'))
+    with pytest.raises(InputError) as raised:
+        validation.validate(session.connect(), config)
+    return str(raised.value)
+
+
+def test_special_files_are_named_for_what_they_are(tmp_path):
+    os.mkfifo(tmp_path / "pipe.csv")
+    assert "is a FIFO, not a regular file" in read_failure(tmp_path, str(tmp_path / "pipe.csv"))
+    assert "is a device, not a regular file" in read_failure(tmp_path, "/dev/zero")
+    (tmp_path / "folder.csv").mkdir()
+    assert "is a folder, not a file" in read_failure(tmp_path, str(tmp_path / "folder.csv"))
+    assert "file not found" in read_failure(tmp_path, str(tmp_path / "missing.csv"))
+
+
+def test_a_huge_field_is_reported_on_its_own_line(tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_text("customer_id,date,revenue\nC1,2026-01-01,10\nC2,2026-01-02," + "x" * 50_000_000 + "\nC3,2026-01-03,5\n")
+    message = read_failure(tmp_path, "big.csv")
+    assert "line 3 has 50,000,014 bytes" in message and "x" * 20 not in message
+
+
+def test_no_content_of_a_file_outside_the_config_folder_is_echoed(tmp_path):
+    secret = tmp_path / "elsewhere" / "secret.csv"
+    secret.parent.mkdir()
+    secret.write_text("root-password-hash,another-secret\nabc,def\n")
+    config_folder = tmp_path / "company"
+    config_folder.mkdir()
+    message = read_failure(config_folder, str(secret))
+    assert "required column missing" in message and "root-password-hash" not in message and "abc" not in message
+    inside = config_folder / "tx.csv"
+    inside.write_text("client,day,amount\nA,2026-01-01,1\n")
+    assert "the file has: client, day, amount" in read_failure(config_folder, "tx.csv")  # a file of its own: listed

@@ -298,6 +298,11 @@ def quote_identifier(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether a DuckDB error says that a disk (the scratch database's, the spill folder's) is full."""
+    return isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota exceeded" in str(exc))
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (DuckDB's run over several)."""
     text = str(exc).strip().splitlines()

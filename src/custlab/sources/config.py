@@ -83,6 +83,10 @@ class Source:
         Text encoding of csv files (``utf-8``, ``latin-1``, ``utf-16``).
     decimal_separator, thousands_separator : str
         How numbers are written (``","`` and ``"."`` for 1.234,50).
+    inside_config_folder : bool
+        Whether the file lies in the config's folder. Errors about a file
+        outside it never quote its content (its column names included): the
+        config's author may not be allowed to read it.
     """
 
     table: str
@@ -97,6 +101,7 @@ class Source:
     encoding: str = "utf-8"
     decimal_separator: str = "."
     thousands_separator: str = ""
+    inside_config_folder: bool = True
 
 
 @dataclass(frozen=True)
@@ -263,6 +268,16 @@ class Config:
     rules: Rules = field(default_factory=Rules)
     tiers: TierRules = field(default_factory=TierRules)
 
+    def published_path(self, path: str | Path) -> str:
+        """``path`` as published reports show it: relative to the config's folder when it
+        lies inside it, else the file's name alone. Published files (quality, quarantine,
+        run.json) never carry the machine's absolute paths."""
+        path = Path(path)
+        try:
+            return path.resolve().relative_to(self.path.parent).as_posix()
+        except ValueError:
+            return path.name
+
 
 def _suggest(key: str, allowed: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(key, list(allowed), n=1)
@@ -354,6 +369,7 @@ def _parse_source(table: str, raw: dict, base: Path, file: Path) -> Source:
     return Source(
         table=table,
         path=path.resolve(),
+        inside_config_folder=path.resolve().is_relative_to(base.resolve()),
         format=fmt,
         columns=dict(columns),
         derive=dict(derive),

@@ -8,6 +8,7 @@ CDNOW layout) are read by pandas as text and handed to DuckDB.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,7 @@ def register_source(con: duckdb.DuckDBPyConnection, source: Source) -> str:
     """
     path = source.path
     view = f"raw_{source.table}"
-    if not path.is_file():
-        raise InputError("file not found", file=str(path))
-    if path.stat().st_size == 0:
-        raise InputError("file is empty (0 bytes)", file=str(path))
+    check_regular_file(path)
     try:
         if source.format == "csv":
             if source.header:
@@ -64,14 +62,79 @@ def register_source(con: duckdb.DuckDBPyConnection, source: Source) -> str:
     except InputError:
         raise
     except (duckdb.Error, ValueError, OSError, UnicodeDecodeError) as exc:
-        text = str(exc)
-        if "not utf-8 encoded" in text or isinstance(exc, UnicodeDecodeError):
-            raise InputError(
-                f"not UTF-8 text; set encoding = \"latin-1\" (or the file's encoding) under [sources.{source.table}]",
-                file=str(path),
-            ) from None
-        raise InputError(f"cannot read as {source.format}: {first_line(exc)}", file=str(path)) from None
+        raise read_error(source, exc) from None
     return view
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse, in one line, a path that is not a readable regular file: missing, a folder,
+    a device or a FIFO (reading one would never end), or empty.
+
+    Raises
+    ------
+    InputError
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be opened: {exc.strerror}", file=str(path)) from None
+    if stat.S_ISDIR(mode):
+        raise InputError("is a folder, not a file", file=str(path))
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+        raise InputError(f"is {kind}, not a regular file", file=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("file is empty (0 bytes)", file=str(path))
+
+
+#: DuckDB's longest csv line (max_line_size), in bytes.
+MAX_LINE_BYTES = 2_000_000
+
+
+def _first_long_line(path: Path, limit: int = MAX_LINE_BYTES) -> tuple[int, int] | None:
+    """(line number, bytes) of the first physical line of ``path`` longer than ``limit``, read in blocks."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    number, length = 1, 0
+    with opener(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            start = 0
+            while (end := block.find(b"\n", start)) != -1:
+                length += end - start
+                if length > limit:
+                    return number, length
+                number, length, start = number + 1, 0, end + 1
+            length += len(block) - start
+            if length > limit:
+                while (block := handle.read(1 << 20)) and b"\n" not in block:
+                    length += len(block)
+                return number, length + (block.find(b"\n") if block else 0)
+    return None
+
+
+def read_error(source: Source, exc: BaseException) -> InputError:
+    """The one line that says why a source file could not be read.
+
+    Never quotes the file's content (DuckDB's messages do, on the lines after the
+    first): a config may point outside its folder at a file its author may not read.
+    """
+    text = str(exc)
+    if "not utf-8 encoded" in text or isinstance(exc, UnicodeDecodeError):
+        return InputError(
+            f"not UTF-8 text; set encoding = \"latin-1\" (or the file's encoding) under [sources.{source.table}]",
+            file=str(source.path),
+        )
+    if "Maximum line size" in text and (found := _first_long_line(source.path)):
+        line, size = found
+        return InputError(
+            f"line {line:,} has {size:,} bytes, more than the {MAX_LINE_BYTES:,} a csv line may have "
+            "(an unclosed quote, or not a csv file?)",
+            file=str(source.path),
+        )
+    return InputError(f"cannot read as {source.format}: {first_line(exc)}", file=str(source.path))
 
 
 def _check_header(source: Source) -> None:
@@ -95,7 +158,8 @@ def _check_header(source: Source) -> None:
     seen = set()
     for name in names:
         if name and name in seen:
-            raise InputError("the header names this column more than once", file=str(source.path), column=name)
+            shown = name if source.inside_config_folder else None
+            raise InputError("the header names a column more than once", file=str(source.path), column=shown)
         seen.add(name)
 
 

@@ -66,6 +66,14 @@ def _is_typed(source_type: str | None) -> bool:
     return source_type is not None and not source_type.upper().startswith(("VARCHAR", "STRING", "TEXT", "BLOB", "JSON"))
 
 
+def _listing(source: Source, available: dict[str, str]) -> str:
+    """`` (the file has: a, b, c)`` for a file in the config's folder; nothing for a file outside
+    it, whose content (its header included) an error never quotes."""
+    if not source.inside_config_folder:
+        return " (columns of a file outside the config's folder are not listed)"
+    return f" (the file has: {', '.join(available) or 'no columns'})"
+
+
 def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     """Canonical column -> (SQL expression of the raw value, source type or None)."""
     resolved: dict[str, tuple[str, str | None]] = {}
@@ -77,7 +85,7 @@ def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str])
             name = source.columns[column]
             if name not in available:
                 raise InputError(
-                    f"mapped column '{name}' not in file (it has: {', '.join(available)})",
+                    f"mapped column '{name}' not in file{_listing(source, available)}",
                     file=str(source.path),
                     column=column,
                 )
@@ -93,7 +101,7 @@ def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str])
 
                 hint = f"; the workbook's sheets are {', '.join(pd.ExcelFile(source.path).sheet_names)}: set sheet = \"...\""
             raise InputError(
-                f"required column missing (the file has: {', '.join(available) or 'no columns'}); "
+                f"required column missing{_listing(source, available)}; "
                 f"map it under [sources.{source.table}.columns] or derive it{hint}",
                 file=str(source.path),
                 column=column,
@@ -137,9 +145,6 @@ def _checks(
     present = set(source_types)
     checks: list[tuple[str, str, str]] = []
 
-    def shown(column: str) -> str:
-        return f"'\"' || coalesce(left(CAST({session.quote_identifier(column + '__raw')} AS VARCHAR), 60), '') || '\"'"
-
     for column, kind in spec.columns.items():
         if column not in present:
             continue
@@ -159,7 +164,7 @@ def _checks(
             fmt = config.sources[table].date_format or "YYYY-MM-DD"
             fmt = fmt if isinstance(fmt, str) else " or ".join(fmt)
             if not typed or not source_types[column].upper().startswith(("DATE", "TIMESTAMP")):
-                checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'unparseable date ' || {shown(column)} || ' (expected {fmt})'"))
+                checks.append((column, f"NOT {blank} AND {value} IS NULL", session.sql_string(f"unparseable date (expected {fmt})")))
             if column not in spec.may_be_future:
                 checks.append((column, f"{value} > DATE '{as_of.isoformat()}'", f"'date in the future (after {as_of.isoformat()})'"))
         elif kind == NUMBER:
@@ -168,10 +173,10 @@ def _checks(
             elif not required:
                 checks.append((column, blank, f"'missing number (a blank {column} would silently count as zero)'"))
             if not (typed and source_types[column].upper().startswith(_NUMERIC_TYPES)):
-                checks.append((column, f"NOT {blank} AND {value} IS NULL", f"'not a number ' || {shown(column)}"))
-            checks.append((column, f"NOT isfinite({value})", f"'not a finite number ' || {shown(column)}"))
+                checks.append((column, f"NOT {blank} AND {value} IS NULL", "'not a number'"))
+            checks.append((column, f"NOT isfinite({value})", "'not a finite number'"))
             if column in spec.nonnegative:
-                checks.append((column, f"{value} < 0", f"'negative value ' || {shown(column)} || ' not allowed'"))
+                checks.append((column, f"{value} < 0", "'negative value not allowed'"))
     if table == "transactions" and "cost" in present:
         checks.append(("cost", '"revenue" > 0 AND "cost" < 0', "'negative cost on a sale (only returns carry a negative cost)'"))
     if table == "transactions" and "order_id" in present:
@@ -189,7 +194,7 @@ def _checks(
         checks.append(("customer_id", "_dup_of IS NOT NULL", "'duplicate customer_id (first seen at row ' || _dup_of || ')'"))
         if "kind" in present:
             checks.append(
-                ("kind", "\"kind\" IS NOT NULL AND \"kind\" NOT IN ('consumer', 'business')", f"'kind must be consumer or business, got ' || {shown('kind')}")
+                ("kind", "\"kind\" IS NOT NULL AND \"kind\" NOT IN ('consumer', 'business')", "'kind must be consumer or business'")
             )
     return checks
 
@@ -269,7 +274,7 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         kept = f"typed_{table} ANTI JOIN rejected_{table} USING (_row)" if rejected else f"typed_{table}"
         session.run_sql(con, f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM {kept}")
         session.run_sql(con,
-            f"INSERT INTO quarantine SELECT '{table}', {session.sql_string(str(source.path))}, _row, _problem_column, _value, _problem "
+            f"INSERT INTO quarantine SELECT '{table}', {session.sql_string(config.published_path(source.path))}, _row, _problem_column, _value, _problem "
             f"FROM rejected_{table} ORDER BY _row"
         )
         rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
@@ -280,10 +285,14 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         accepted = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchall()[0][0]
     except duckdb.Error as exc:
+        if session.disk_full(exc):
+            raise  # the machine's problem, not the file's: the runner says so (exit 2)
+        if "CSV Error" in str(exc) or "Maximum line size" in str(exc):
+            raise files.read_error(source, exc) from None
         raise InputError(f"cannot validate {table}: {session.first_line(exc)}", file=str(source.path)) from None
     return {
         "table": table,
-        "file": str(source.path),
+        "file": config.published_path(source.path),
         "rows_read": rows_read,
         "accepted": accepted,
         "quarantined": quarantined,
