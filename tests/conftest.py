@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from custlab.demo import DemoSpec, generate
+from tests.hostile import write_hostile_company
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_DEMO = DemoSpec(customers=1_500, months=24, end_month="2026-10", seed=7)
@@ -45,3 +46,16 @@ def published(tmp_path_factory):
         assert done.returncode == 0, done.stderr
     (root / "report.log").write_text(done.stdout + done.stderr, encoding="utf-8")  # what the scheduler's log shows
     return demo, root / "reports" / PERIOD
+
+
+@pytest.fixture(scope="session")
+def hostile_report(tmp_path_factory) -> Path:
+    """The hostile company's report, published through the CLI: the period folder."""
+    root = tmp_path_factory.mktemp("hostile")
+    config = write_hostile_company(root / "company")
+    done = subprocess.run(
+        [sys.executable, "-m", "custlab.cli", "report", "--config", str(config), "--period", PERIOD, "--out", str(root / "out")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return root / "out" / PERIOD

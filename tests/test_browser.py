@@ -54,3 +54,19 @@ def test_account_sheet_and_index_render(published, tmp_path):
         assert [line for line in done.stderr.splitlines() if ":CONSOLE" in line] == []
     index = chromium(tmp_path, "--dump-dom", (folder.parent / "index.html").as_uri()).stdout
     assert 'href="2026-10/index.html"' in index
+
+
+def test_hostile_corpus_runs_no_script(hostile_report, tmp_path):
+    # Every script payload of tests/hostile.py would set data-pwned on <body> if it ran.
+    from tests.test_hostile_input import pages
+
+    checked = 0
+    for page in pages(hostile_report)[:12]:
+        done = chromium(tmp_path, "--dump-dom", page.as_uri())
+        assert done.returncode == 0, done.stderr[-2000:]
+        body = re.search(r"<body[^>]*>", done.stdout).group(0)
+        assert "pwned" not in body, (page.name, body)
+        assert "document.body.dataset.pwned" in done.stdout or page.name == "index.html", page.name  # shown as text
+        assert [line for line in done.stderr.splitlines() if ":CONSOLE" in line] == [], page.name
+        checked += 1
+    assert checked >= 10

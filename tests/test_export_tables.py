@@ -46,13 +46,13 @@ def test_quarantine_summary_groups_alike_reasons():
             "row": [9, 4, 5],
             "column": ["revenue"] * 3,
             "value": ["x", "ten", "abc"],
-            "reason": ['not a number "x"', 'not a number "ten"', 'not a number "abc"'],
+            "reason": ["not a number"] * 3,  # the value is in its own column, never in the reason
         }
     )
     summary = tables.quarantine_summary(q)
     assert len(summary) == 1
     row = summary.iloc[0]
-    assert (row["Rows"], row["First row"], row["Problem"]) == (3, 4, "not a number …")
+    assert (row["Rows"], row["First row"], row["Problem"], row["Example value"]) == (3, 4, "not a number", "ten")
     assert tables.quarantine_summary(q.iloc[0:0]).empty
 
 

@@ -123,7 +123,7 @@ tables.style_movers(result.movers, currency)
 # Customers per tier at the end of each recent period (oldest first):
 
 # %%
-tables.tier_history_table(result.tier_history, "customers")
+tables.style_tier_history(result.tier_history, "customers")
 
 # %% [markdown]
 # ### Rising small customers: do not drop them
@@ -181,10 +181,10 @@ tables.style_value_by(tables.value_by(result.customers, "kind"), currency)
 # The second table asks the purchase model the same question: defections are cut by the same proportion, and the lifetime values over the horizon are recomputed customer by customer. It is lower because it counts only the horizon and most customers are already expected to stay.
 
 # %%
-tables.scenario_table(result.scenarios, currency)
+tables.style_scenarios(tables.scenario_table(result.scenarios, currency))
 
 # %%
-tables.model_scenario_table(summary, currency)
+tables.style_scenarios(tables.model_scenario_table(summary, currency))
 
 # %% [markdown]
 # ### Can the model be trusted?
@@ -234,7 +234,7 @@ tables.style_customer_table(tables.top_customers_table(result.customers, top_n),
 # Open receivables at the period end by days past due, per tier; the expected credit loss applies the loss rate of each bucket.
 
 # %%
-tables.ageing_table(result.customers).style.format(lambda v: tables.money(v, currency))
+tables.style_ageing(tables.ageing_table(result.customers), currency)
 
 # %% [markdown]
 # ### Cost to serve and margin
@@ -298,4 +298,4 @@ tables.quarantine_html(result.quarantine)
 # The clustering diagnostics for each number of clusters tried:
 
 # %%
-result.cluster_diagnostics.round(3)
+tables.style_cluster_diagnostics(result.cluster_diagnostics)

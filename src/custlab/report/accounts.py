@@ -15,7 +15,8 @@ import pandas as pd
 
 from custlab.analysis.account_sheets import account_file_name, has_account_sheet
 from custlab.analysis.profit import COST_TERMS
-from custlab.report.tables import money, percent
+from custlab.report.format import money, percent
+from custlab.report.html import csp_meta
 
 def monthly_history(months: pd.DataFrame) -> pd.DataFrame:
     """Revenue and contribution (before credit) per month of one customer."""
@@ -86,7 +87,8 @@ def render_account_page(customer: pd.Series, months: pd.DataFrame, tiers: pd.Dat
     ]
     risks = str(customer.get("risk_reasons") or "") or "No risk flag."
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(label)} — {html.escape(company)}</title>
+<html lang="en"><head><meta charset="utf-8">{csp_meta()}
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(label)} — {html.escape(company)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:900px;margin:1.5em auto;padding:0 1em}}
 table{{border-collapse:collapse;margin:.5em 0}}th,td{{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}}
 td{{text-align:right}}.grid{{display:flex;gap:2em;flex-wrap:wrap}}.risk{{background:#fff4e5;padding:.5em 1em;border-left:4px solid #edae49}}</style>

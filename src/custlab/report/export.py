@@ -18,6 +18,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from custlab.exceptions import RunError
+from custlab.report.html import csp_meta
 
 TOC_MARKER = "<!-- custlab:toc -->"
 _HEADING = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
@@ -65,7 +66,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, subtitle: str 
     exporter.register_preprocessor(remover, enabled=True)
     notebook = nbformat.from_dict(notebook)
     notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook, resources={"custlab": {"title": title, "subtitle": subtitle}})
+    body, _ = exporter.from_notebook_node(notebook, resources={"custlab": {"title": title, "subtitle": subtitle, "csp_meta": csp_meta()}})
     return body.replace(TOC_MARKER, table_of_contents(body), 1)
 
 

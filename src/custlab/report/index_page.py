@@ -6,14 +6,13 @@ after every publication. Self-contained: no script, no external file.
 
 from __future__ import annotations
 
-import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from custlab import io
 from custlab.periods import parse_period
-from custlab.report.tables import money, percent
+from custlab.report.format import count, money, percent
+from custlab.report.html import csp_meta, escape
 
 
 def published_reports(out: Path) -> list[dict]:
@@ -41,21 +40,22 @@ def render_index(reports: list[dict]) -> str:
         kind = s.get("kind", "all")
         rows.append(
             "<tr>"
-            f'<td><a href="{html.escape(report["folder"])}/index.html">{html.escape(report["period"].title())}</a></td>'
-            f"<td>{html.escape('month' if report['period'].months == 1 else 'quarter')}</td>"
-            f"<td>{html.escape(kind)}</td>"
-            f"<td>{s.get('customers', 0):,}</td>"
-            f"<td>{html.escape(money(s.get('revenue'), currency))}</td>"
-            f"<td>{html.escape(money(s.get('profit'), currency))}</td>"
-            f"<td>{html.escape(percent(s.get('loss_making_share')))}</td>"
-            f"<td>{html.escape(percent(s.get('top20_profit_share'), 0))}</td>"
-            f"<td>{html.escape(percent(s.get('retention_rate')))}</td>"
+            f'<td><a href="{escape(report["folder"])}/index.html">{escape(report["period"].title())}</a></td>'
+            f"<td>{escape('month' if report['period'].months == 1 else 'quarter')}</td>"
+            f"<td>{escape(kind)}</td>"
+            f"<td>{escape(count(s.get('customers')))}</td>"
+            f"<td>{escape(money(s.get('revenue'), currency))}</td>"
+            f"<td>{escape(money(s.get('profit'), currency))}</td>"
+            f"<td>{escape(percent(s.get('loss_making_share')))}</td>"
+            f"<td>{escape(percent(s.get('top20_profit_share'), 0))}</td>"
+            f"<td>{escape(percent(s.get('retention_rate')))}</td>"
             "</tr>"
         )
-    company = html.escape(reports[0]["summary"].get("company", "")) if reports else ""
+    company = escape(reports[0]["summary"].get("company", "")) if reports else ""
     body = "".join(rows) or '<tr><td colspan="9">No report published yet.</td></tr>'
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{company} — customer reports</title>
+<html lang="en"><head><meta charset="utf-8">{csp_meta()}
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{company} — customer reports</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}}
 table{{border-collapse:collapse;width:100%}}th,td{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}}
 th:first-child,td:first-child,th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){{text-align:left}}</style>
@@ -69,10 +69,6 @@ th:first-child,td:first-child,th:nth-child(2),td:nth-child(2),th:nth-child(3),td
 
 def write_index(out: Path) -> Path:
     """Rewrite ``<out>/index.html`` from the published folders, atomically."""
-    out = Path(out)
-    page = render_index(published_reports(out))
-    handle, temporary = tempfile.mkstemp(dir=out, prefix=".index-", suffix=".html")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(page)
-    os.replace(temporary, out / "index.html")
-    return out / "index.html"
+    target = Path(out) / "index.html"
+    io.write_text_atomically(target, render_index(published_reports(Path(out))))
+    return target

@@ -27,6 +27,9 @@ def use_report_style() -> None:
             "axes.spines.right": False,
             "axes.grid": True,
             "grid.alpha": 0.3,
+            # Labels come from data (customer ids, tier and region names): a "$" in one must
+            # print as a dollar, not start a formula that fails to parse and stops the report.
+            "text.parse_math": False,
         }
     )
 

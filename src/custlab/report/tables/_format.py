@@ -1,42 +1,28 @@
-"""Formatting shared by every report section: money, percentages, escaped HTML snippets."""
+"""What every report section shares: sentences, notes and customer lists, rendered through
+:mod:`custlab.report.html` (every value escaped) with :mod:`custlab.report.format` (every
+number formatted the same way)."""
 
 from __future__ import annotations
 
-import html
-import math
-
 import pandas as pd
 
+from custlab.analysis.account_sheets import account_file_name, has_account_sheet
+from custlab.report import html
+from custlab.report.format import money, percent
 
-def money(value: float | None, currency: str = "") -> str:
-    """``1234567.8`` -> ``"EUR 1,234,568"``; None or NaN -> ``"n/a"``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    text = f"{0.0 if abs(value) < 0.5 else value:,.0f}"
-    return f"{currency} {text}".strip()
-
-
-def percent(value: float | None, digits: int = 1) -> str:
-    """``0.2345`` -> ``"23.5%"``; None or NaN -> ``"n/a"``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}%}"
+__all__ = ["money", "percent", "sentences_html", "notes_html", "largest_where", "style_customer_table"]
 
 
 def sentences_html(lines: list[str]):
     """Sentences as a bulleted list."""
-    from IPython.display import HTML
-
-    return HTML("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+    return html.show(html.bullets(lines))
 
 
 def notes_html(notes: list[str]):
     """The assumptions and missing inputs as a bulleted list (or a reassurance)."""
-    from IPython.display import HTML
-
     if not notes:
-        return HTML("<p>Every profit term is computed from the company's own data; nothing is assumed.</p>")
-    return HTML("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+        return html.show(html.paragraph("Every profit term is computed from the company's own data; nothing is assumed."))
+    return html.show(html.bullets(notes))
 
 
 def largest_where(customers: pd.DataFrame, mask: pd.Series, by: str, limit: int) -> pd.DataFrame:
@@ -51,24 +37,40 @@ def largest_where(customers: pd.DataFrame, mask: pd.Series, by: str, limit: int)
     return customers.loc[kept]
 
 
+def sheet_links(frame: pd.DataFrame) -> pd.Series:
+    """The account sheet of each customer of ``frame`` (``accounts/<file>.html``), None where it has none."""
+    has_sheet = has_account_sheet(frame) if "tier" in frame or "account_sheet" in frame else pd.Series(False, index=frame.index)
+    return pd.Series(
+        [f"accounts/{account_file_name(c)}" if sheet else None for c, sheet in zip(frame["customer_id"], has_sheet)],
+        index=frame.index, dtype=object,
+    )  # fmt: skip
+
+
 def _who(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """The ``Customer`` and ``Name`` columns every customer list starts with (names may be absent)."""
     name = frame["name"].fillna("") if "name" in frame else pd.Series("", index=frame.index)
     return {"Customer": frame["customer_id"].astype(str), "Name": name}
 
 
-def style_customer_table(table: pd.DataFrame, currency: str = "", empty: str = "None this period."):
-    """Format a customer list (money, percentages; text escaped), or a sentence when it is empty."""
-    from IPython.display import HTML
+def customer_list(frame: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """A customer list: ``Customer`` and ``Name`` first (the id linked to its account
+    sheet, where it has one), then ``columns``. A list without a single name drops ``Name``."""
+    table = pd.DataFrame({**_who(frame), **columns})
+    if not table["Name"].astype(str).str.len().any():
+        table = table.drop(columns="Name")
+    table.attrs["links"] = {"Customer": sheet_links(frame).set_axis(table.index)}
+    return table
 
-    if table.empty:
-        return HTML(f"<p>{html.escape(empty)}</p>")
-    formats = {}
-    for column in table.columns:
-        if column in ("Revenue", "Profit", "Order value", "Profit in window", "Lifetime revenue"):
-            formats[column] = lambda v, c=currency: money(v, c)
-        elif column in ("Margin",):
-            formats[column] = percent
-        elif column == "Revenue rank":
-            formats[column] = "{:,}"
-    return table.style.hide(axis="index").format(formats).format(escape="html", subset=[c for c in table.columns if table[c].dtype == object])
+
+#: How the columns of the customer lists read.
+CUSTOMER_LIST_KINDS = {
+    "Revenue": "money", "Profit": "money", "Order value": "money", "Profit in window": "money",
+    "Lifetime revenue": "money", "Value at risk": "money", "Margin": "percent", "Share of revenue": "percent",
+    "Revenue rank": "count", "Latest score": "score", "Probability still a customer": "percent0",
+}  # fmt: skip
+
+
+def style_customer_table(table: pd.DataFrame, currency: str = "", empty: str = "None this period."):
+    """A customer list for reading (money, percentages, ids linked to account sheets), or a sentence when it is empty."""
+    kinds = {c: k for c, k in CUSTOMER_LIST_KINDS.items() if c in table}
+    return html.show(html.table(table, kinds, currency=currency, empty=empty))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from custlab.analysis.profit import active_customers
-from custlab.report.tables._format import _who, largest_where, money, percent
+from custlab.report import html
+from custlab.report.tables._format import customer_list, largest_where, percent
 
 
-def style_waterfall(waterfall: pd.DataFrame, currency: str = "") -> Styler:
-    """The waterfall steps with amount and share of revenue."""
+def style_waterfall(waterfall: pd.DataFrame, currency: str = ""):
+    """The waterfall steps with amount and share of revenue; subtotals in bold."""
     revenue = float(waterfall.loc[waterfall["term"] == "revenue", "amount"].iloc[0])
     table = pd.DataFrame(
         {
@@ -19,39 +19,36 @@ def style_waterfall(waterfall: pd.DataFrame, currency: str = "") -> Styler:
             "Share of revenue": waterfall["amount"] / revenue if revenue else float("nan"),
         }
     )
-    bold = waterfall["kind"].ne("cost").to_numpy()
-    return (
-        table.style.hide(axis="index")
-        .format({"Amount": lambda v: money(v, currency), "Share of revenue": percent})
-        .apply(lambda column: ["font-weight: bold" if b else "" for b in bold], axis=0)
-    )
+    bold = pd.Series(["font-weight: bold" if k != "cost" else "" for k in waterfall["kind"]], index=table.index)
+    styles = {column: bold for column in table.columns}
+    return html.show(html.table(table, {"Amount": "money", "Share of revenue": "percent"}, currency=currency, cell_styles=styles))
 
 
 def lean_big_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     """The lean big customers, largest revenue first, with the term that eats their margin."""
     flagged = largest_where(customers, customers["lean_big"], "revenue", limit)
-    return pd.DataFrame(
+    return customer_list(
+        flagged,
         {
-            **_who(flagged),
             "Revenue rank": flagged["revenue_rank"],
             "Revenue": flagged["revenue"],
             "Profit": flagged["profit"],
             "Margin": flagged["profit_margin"],
             "What eats the margin": flagged["lean_big_reason"],
-        }
+        },
     )
 
 
 def bulk_one_off_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     """One-off bulk buyers, largest order first, with the month of their only order."""
     flagged = largest_where(customers, customers["bulk_one_off"], "lifetime_gross_sales", limit)
-    return pd.DataFrame(
+    return customer_list(
+        flagged,
         {
-            **_who(flagged),
             "Order month": pd.to_datetime(flagged["first_purchase_month"]).dt.strftime("%Y-%m"),
             "Order value": flagged["lifetime_gross_sales"],
             "Profit in window": flagged["profit"],
-        }
+        },
     )
 
 
@@ -101,13 +98,13 @@ def largest_lean_big(customers: pd.DataFrame) -> str:
 def top_customers_table(customers: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     """The ``n`` largest customers by revenue with share, profit, tier and risks."""
     top = customers.nlargest(n, "revenue")
-    return pd.DataFrame(
+    return customer_list(
+        top,
         {
-            **_who(top),
             "Tier": top["tier"],
             "Revenue": top["revenue"],
-            "Share of revenue": top["revenue_share"].map(percent),
+            "Share of revenue": top["revenue_share"],
             "Profit": top["profit"],
             "Risks": top["risk_reasons"].fillna(""),
-        }
+        },
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
-from custlab.report.tables._format import _who, largest_where, money, percent
+from custlab.report import html
+from custlab.report.tables._format import customer_list, largest_where, money, percent
 
 
 def scenario_table(scenarios: pd.DataFrame, currency: str = "") -> pd.DataFrame:
@@ -65,14 +65,14 @@ def satisfied_defectors_table(customers: pd.DataFrame, limit: int = 25) -> pd.Da
     if "satisfied_defector" not in customers or "last_satisfaction" not in customers:
         return pd.DataFrame()
     flagged = largest_where(customers, customers["satisfied_defector"], "lifetime_revenue", limit)
-    return pd.DataFrame(
+    return customer_list(
+        flagged,
         {
-            **_who(flagged),
             "Latest score": flagged["last_satisfaction"],
             "Surveyed": pd.to_datetime(flagged["last_survey_date"]).dt.strftime("%Y-%m-%d"),
             "Last purchase": pd.to_datetime(flagged["last_purchase_month"]).dt.strftime("%Y-%m"),
             "Lifetime revenue": flagged["lifetime_revenue"],
-        }
+        },
     )
 
 
@@ -110,28 +110,30 @@ def retention_sentences(summary: dict) -> list[str]:
     return lines
 
 
-def style_value_by(table: pd.DataFrame, currency: str = "") -> Styler:
+def style_scenarios(table: pd.DataFrame, empty: str = "Not computed: no retention rate this period."):
+    """A scenario table (:func:`scenario_table`, :func:`model_scenario_table`) for reading."""
+    return html.show(html.table(table, index=table.index.name, right=tuple(c for c in table.columns), empty=empty))
+
+
+def style_value_by(table: pd.DataFrame, currency: str = ""):
     """Format :func:`value_by` for reading."""
-    return table.style.format(
-        {
-            "customers": "{:,}",
-            "mean_p_alive": percent,
-            "expected_purchases_12m": "{:,.0f}",
-            "customer_equity": lambda v: money(v, currency),
-            "mean_clv": lambda v: money(v, currency),
-            "share_of_equity": percent,
-        }
-    ).relabel_index(
-        ["Customers", "Mean probability still a customer", "Expected purchases, next 12 months", "Customer equity",
-         "Mean lifetime value", "Share of equity"],
-        axis="columns",
-    )
+    labels = {
+        "customers": "Customers", "mean_p_alive": "Mean probability still a customer",
+        "expected_purchases_12m": "Expected purchases, next 12 months", "customer_equity": "Customer equity",
+        "mean_clv": "Mean lifetime value", "share_of_equity": "Share of equity",
+    }  # fmt: skip
+    kinds = {"Customers": "count", "Mean probability still a customer": "percent",
+             "Expected purchases, next 12 months": "count", "Customer equity": "money",
+             "Mean lifetime value": "money", "Share of equity": "percent"}  # fmt: skip
+    shown = table.rename(columns=labels)
+    group = (table.index.name or "group").replace("_", " ").capitalize()
+    shown.index = shown.index.map(lambda v: str(v).capitalize())
+    return html.show(html.table(shown, kinds, currency=currency, index=group, empty="Lifetime value was not computed."))
 
 
-def style_retention_by_satisfaction(table: pd.DataFrame) -> Styler:
+def style_retention_by_satisfaction(table: pd.DataFrame):
     """Format :func:`custlab.analysis.loyalty.retention_by_satisfaction` for reading."""
-    return (
-        table.style.hide(axis="index")
-        .format({"score": "{:g}", "customers": "{:,}", "left": "{:,}", "still_buying": percent})
-        .relabel_index(["Latest satisfaction score", "Customers", "Stopped buying", "Still buying"], axis="columns")
-    )
+    shown = table.rename(columns={"score": "Latest satisfaction score", "customers": "Customers", "left": "Stopped buying",
+                                  "still_buying": "Still buying"})
+    kinds = {"Latest satisfaction score": "score", "Customers": "count", "Stopped buying": "count", "Still buying": "percent"}
+    return html.show(html.table(shown, kinds, empty="No survey data: satisfaction scores are not in the data."))

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
-from pandas.io.formats.style import Styler
 
-from custlab.report.tables._format import money, percent
+from custlab.analysis.account_sheets import ACCOUNT_TIERS, has_account_sheet, risk_flagged
+from custlab.analysis.tiers import TIERS
+from custlab.report import html
+from custlab.report.format import money, percent
+from custlab.report.tables._format import sheet_links
+
+
+def tiles_html(tiles: list[tuple[str, str]]) -> str:
+    """Tiles of (label, formatted value), escaped."""
+    body = "".join(
+        f'<div class="custlab-tile"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
+        for k, v in tiles
+    )
+    return f'<div class="custlab-tiles">{body}</div>'
 
 
 def concentration_tiles_html(summary: dict):
     """Concentration and credit figures as tiles."""
-    from IPython.display import HTML
-
     currency = summary.get("currency", "")
     tiles = [
         ("Largest customer: share of revenue", percent(summary.get("top1_revenue_share"))),
@@ -27,22 +35,26 @@ def concentration_tiles_html(summary: dict):
         ("Expected credit loss", money(summary.get("expected_credit_loss"), currency)),
         ("Big debtors", f"{summary.get('big_debtor_count', 0):,}"),
     ]
-    body = "".join(
-        f'<div class="custlab-tile"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
-        for k, v in tiles
-    )
-    return HTML(f'<div class="custlab-tiles">{body}</div>')
+    return html.show(tiles_html(tiles))
+
+
+#: The ageing buckets' columns and their headers.
+AGEING_COLUMNS = {"ar_current": "Current", "ar_1_30": "1-30 days", "ar_31_60": "31-60 days", "ar_61_90": "61-90 days", "ar_over_90": "Over 90 days"}
 
 
 def ageing_table(customers: pd.DataFrame) -> pd.DataFrame:
     """Open receivables per ageing bucket and tier, with the expected credit loss."""
-    columns = {"ar_current": "Current", "ar_1_30": "1-30 days", "ar_31_60": "31-60 days", "ar_61_90": "61-90 days", "ar_over_90": "Over 90 days"}
+    columns = AGEING_COLUMNS
     table = customers.groupby("tier")[[*columns, "expected_credit_loss"]].sum().rename(columns={**columns, "expected_credit_loss": "Expected credit loss"})
-    from custlab.analysis.tiers import TIERS
-
     table = table.reindex([t for t in TIERS if t in table.index])
     table.loc["all"] = table.sum()
     return table
+
+
+def style_ageing(table: pd.DataFrame, currency: str = ""):
+    """:func:`ageing_table` for reading."""
+    shown = table.set_axis([str(t).capitalize() for t in table.index], axis="index")
+    return html.show(html.table(shown, {c: "money" for c in shown.columns}, currency=currency, index="Tier"))
 
 
 def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, limit: int = 40, currency: str = ""):
@@ -52,36 +64,27 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
     without that column link every row); the note under the table says how
     many key and important customers have one.
     """
-    from IPython.display import HTML
-
-    from custlab.analysis.account_sheets import ACCOUNT_TIERS, account_file_name, has_account_sheet, risk_flagged
-
     shown = [c for c in ("customer_id", "tier", "revenue", "profit", "risk_reasons", "account_sheet") if c in customers]
     accounts = customers[shown][customers["tier"].isin(ACCOUNT_TIERS)]  # the columns shown first: rows filtered in 6, not 80
-    has_sheet = has_account_sheet(accounts)
     flagged = accounts[risk_flagged(accounts)].nlargest(limit, "revenue")
     if flagged.empty:
-        return HTML("<p>No key or important account carries a risk flag.</p>")
-    rows = []
-    for row in flagged.itertuples():
-        cid = html.escape(str(row.customer_id))
-        if account_pages and has_sheet[row.Index]:
-            cid = f'<a href="accounts/{html.escape(account_file_name(row.customer_id))}">{cid}</a>'
-        rows.append(
-            f"<tr><td>{cid}</td><td>{html.escape(str(row.tier))}</td><td>{html.escape(money(row.revenue, currency))}</td>"
-            f"<td>{html.escape(money(row.profit, currency))}</td><td style='text-align:left'>{html.escape(row.risk_reasons)}</td></tr>"
-        )
-    head = "<tr><th>Customer</th><th>Tier</th><th>Revenue</th><th>Profit</th><th>Risks</th></tr>"
+        return html.show(html.paragraph("No key or important account carries a risk flag."))
+    table = pd.DataFrame({
+        "Customer": flagged["customer_id"].astype(str), "Tier": flagged["tier"], "Revenue": flagged["revenue"],
+        "Profit": flagged["profit"], "Risks": flagged["risk_reasons"],
+    })  # fmt: skip
+    links = {"Customer": sheet_links(flagged)} if account_pages else {}
     note = f"{len(flagged):,} accounts shown."
     if account_pages:
         note += (
-            f" {int(has_sheet.sum()):,} of the {len(accounts):,} key and important customers have an account sheet "
-            "under <code>accounts/</code> (risk-flagged first, then by revenue)."
+            f" {int(has_account_sheet(accounts).sum()):,} of the {len(accounts):,} key and important customers have an "
+            "account sheet under accounts/ (risk-flagged first, then by revenue)."
         )
-    return HTML(f"<table>{head}{''.join(rows)}</table><p>{note}</p>")
+    markup = html.table(table, {"Revenue": "money", "Profit": "money"}, currency=currency, links=links)
+    return html.show(markup + html.paragraph(note))
 
 
-def style_concentration_history(history: pd.DataFrame) -> Styler:
+def style_concentration_history(history: pd.DataFrame):
     """Concentration per recent period: top 1, 10 and 20 customers' revenue share, HHI, effective customers."""
     columns = {
         "period": "Period",
@@ -92,7 +95,6 @@ def style_concentration_history(history: pd.DataFrame) -> Styler:
         "effective_customers": "Effective customers",
     }
     table = history[[c for c in columns if c in history]].rename(columns=columns)
-    return table.style.hide(axis="index").format(
-        {"Largest customer": percent, "Top 10 customers": percent, "Top 20 customers": percent,
-         "HHI": "{:,.0f}", "Effective customers": "{:,.0f}"}
-    )
+    kinds = {"Largest customer": "percent", "Top 10 customers": "percent", "Top 20 customers": "percent",
+             "HHI": "count", "Effective customers": "count"}  # fmt: skip
+    return html.show(html.table(table, kinds))

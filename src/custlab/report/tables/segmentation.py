@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
-from custlab.report.tables._format import _who, largest_where, money, percent
+from custlab.report import html
+from custlab.report.tables._format import customer_list, largest_where
 
 
-def style_tier_table(tier_table: pd.DataFrame, currency: str = "") -> Styler:
-    """The tiers with customers, revenue, profit, shares and each tier's policy."""
-    return tier_table.style.format(
-        {
-            "customers": "{:,}",
-            "revenue": lambda v: money(v, currency),
-            "profit": lambda v: money(v, currency),
-            "customer_share": percent,
-            "profit_share": percent,
-        }
-    ).relabel_index(
-        ["Customers", "Revenue", "Profit", "Share of customers", "Share of profit", "Policy"][: len(tier_table.columns)],
-        axis="columns",
-    )
+def style_tier_table(tier_table: pd.DataFrame, currency: str = ""):
+    """The tiers with customers, revenue, profit, shares and each tier's policy (policies escaped: they come from config)."""
+    labels = {"customers": "Customers", "revenue": "Revenue", "profit": "Profit", "customer_share": "Share of customers",
+              "profit_share": "Share of profit", "policy": "Policy"}  # fmt: skip
+    shown = tier_table.rename(columns=labels).set_axis([str(t).capitalize() for t in tier_table.index], axis="index")
+    kinds = {"Customers": "count", "Revenue": "money", "Profit": "money", "Share of customers": "percent",
+             "Share of profit": "percent", "Policy": "text"}  # fmt: skip
+    return html.show(html.table(shown, kinds, currency=currency, index="Tier"))
 
 
 def migration_table(summary: dict) -> pd.DataFrame:
@@ -32,45 +26,48 @@ def migration_table(summary: dict) -> pd.DataFrame:
 
 def style_migration(matrix: pd.DataFrame):
     """Counts with row shares, shaded; a sentence when there is no previous period."""
-    from IPython.display import HTML
-
     if matrix.empty:
-        return HTML("<p>No previous period in the data: no migration to show.</p>")
+        return html.show(html.paragraph("No previous period in the data: no migration to show."))
     totals = matrix.sum(axis=1)
     shares = matrix.div(totals.where(totals > 0), axis=0)
     text = matrix.astype(int).map("{:,}".format) + shares.map(lambda v: "" if v != v else f" ({v:.0%})")
-    return text.style.background_gradient(cmap="Blues", gmap=shares.fillna(0).to_numpy(), axis=None)
+    text.columns = [str(c).capitalize() for c in text.columns]
+    text.index = [str(t).capitalize() for t in text.index]
+    styles = {c: shares.iloc[:, i].fillna(0).map(_shade).set_axis(text.index) for i, c in enumerate(text.columns)}
+    return html.show(html.table(text, index="Tier before \u2192 now", cell_styles=styles, right=tuple(text.columns)))
+
+
+def _shade(share: float) -> str:
+    """A blue background as deep as ``share`` (0..1), with text that stays readable on it."""
+    blue = (247 - round(share * 190), 251 - round(share * 150), 255 - round(share * 80))
+    return f"background-color: rgb{blue}; color: {'#ffffff' if share > 0.6 else '#000000'}"
 
 
 def style_movers(movers: pd.DataFrame, currency: str = ""):
     """The biggest movers up and down with their reasons."""
-    from IPython.display import HTML
-
     if movers.empty:
-        return HTML("<p>No customer changed tier.</p>")
+        return html.show(html.paragraph("No customer changed tier."))
     table = movers.rename(
         columns={"customer_id": "Customer", "previous_tier": "Before", "tier": "Now", "direction": "Move",
                  "value_change": "Change in value", "reason": "Why"}
     )
-    return table.style.hide(axis="index").format({"Change in value": lambda v: money(v, currency)}).format(
-        escape="html", subset=["Customer", "Why"]
-    )
+    return html.show(html.table(table, {"Change in value": "money"}, currency=currency))
 
 
 def rising_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     """Rising small customers, largest recent revenue first: the watch-list."""
     flagged = largest_where(customers, customers["rising"] == True, "revenue_recent", limit)  # noqa: E712 - may hold NA
     flagged = flagged.assign(growth=flagged["revenue_recent"] / flagged["revenue_prior"].clip(lower=1.0))
-    return pd.DataFrame(
+    return customer_list(
+        flagged,
         {
-            **_who(flagged),
             "Tier": flagged["tier"],
             "Revenue": flagged["revenue_recent"],
             "Profit": flagged["profit"],
             "Revenue growth": [
                 "from nothing" if prior <= 0 else f"x{g:,.1f}" for prior, g in zip(flagged["revenue_prior"], flagged["growth"])
             ],
-        }
+        },
     )
 
 
@@ -84,15 +81,35 @@ def tier_history_table(history: pd.DataFrame, value: str = "customers") -> pd.Da
     return table.reindex([t for t in TIERS if t in table.index])
 
 
+def style_tier_history(history: pd.DataFrame, value: str = "customers", currency: str = ""):
+    """:func:`tier_history_table` for reading: tiers down, periods across (oldest first)."""
+    table = tier_history_table(history, value)
+    shown = table.set_axis([str(t).capitalize() for t in table.index], axis="index")
+    kind = "money" if value == "profit" else "count"
+    return html.show(html.table(shown, {c: kind for c in shown.columns}, currency=currency, index="Tier",
+                                empty="No tier history: the data have a single period."))
+
+
+def style_cluster_diagnostics(diagnostics: pd.DataFrame):
+    """How the number of segments was chosen: each k tried with its internal indices and stability."""
+    labels = {"k": "Segments", "silhouette": "Silhouette", "calinski_harabasz": "Calinski-Harabasz",
+              "davies_bouldin": "Davies-Bouldin", "stability": "Bootstrap stability (ARI)", "mean_rank": "Mean rank",
+              "chosen": "Chosen"}  # fmt: skip
+    shown = diagnostics.rename(columns=labels)
+    shown = shown[[c for c in labels.values() if c in shown]]
+    kinds = {"Segments": "count", "Silhouette": "number", "Calinski-Harabasz": "count", "Davies-Bouldin": "number",
+             "Bootstrap stability (ARI)": "number", "Mean rank": "number"}  # fmt: skip
+    return html.show(html.table(shown, kinds, empty="Clusters were not computed."))
+
+
 def style_cluster_profile(profile: pd.DataFrame):
     """The clusters for reading: name, size and shares, medians and tier mix."""
-    from IPython.display import HTML
-
     if profile.empty:
-        return HTML("<p>No clusters this period.</p>")
+        return html.show(html.paragraph("No clusters this period."))
     table = profile.set_index("name").drop(columns=["cluster"], errors="ignore")
-    formats = {c: percent for c in table.columns if c.endswith("_share")}
-    formats["customers"] = "{:,}"
-    formats.update({c: "{:,.2f}" for c in table.columns if c.startswith("median_")})
-    labels = [c.replace("median_", "median ").replace("_", " ") for c in table.columns]
-    return table.style.format(formats).relabel_index(labels, axis="columns")
+    kinds = {c: "percent" for c in table.columns if c.endswith("_share")}
+    kinds["customers"] = "count"
+    kinds.update({c: "number" for c in table.columns if c.startswith("median_")})
+    labels = {c: c.replace("median_", "median ").replace("_", " ").capitalize() for c in table.columns}
+    shown = table.rename(columns=labels)
+    return html.show(html.table(shown, {labels[c]: k for c, k in kinds.items()}, index="Segment"))

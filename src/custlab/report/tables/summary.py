@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import html
-import re
-from pathlib import Path
-
 import pandas as pd
-from pandas.io.formats.style import Styler
 
-from custlab.report.tables._format import money, percent
+from custlab.report import html
+from custlab.report.format import money, percent
+from custlab.report.tables.risk import tiles_html
 
 
 def kpi_tiles(summary: dict) -> list[tuple[str, str]]:
@@ -34,16 +31,9 @@ def kpi_tiles(summary: dict) -> list[tuple[str, str]]:
 
 def kpi_tiles_html(summary: dict):
     """The headline tiles as an HTML block for the notebook."""
-    from IPython.display import HTML
-
-    tiles = "".join(
-        f'<div class="custlab-tile"><div class="value">{html.escape(value)}</div>'
-        f'<div class="label">{html.escape(label)}</div></div>'
-        for label, value in kpi_tiles(summary)
-    )
     window = f"{summary['window_start']} to {summary['window_end']}"
-    caption = f"<p>Profit over the {summary['window_months']} months {html.escape(window)}.</p>"
-    return HTML(f'<div class="custlab-tiles">{tiles}</div>{caption}')
+    caption = html.paragraph(f"Profit over the {summary['window_months']} months {window}.")
+    return html.show(tiles_html([(label, value) for label, value in kpi_tiles(summary)]) + caption)
 
 
 def by_kind_table(summary: dict) -> pd.DataFrame:
@@ -61,20 +51,12 @@ def by_kind_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def style_by_kind(table: pd.DataFrame, currency: str = "") -> Styler:
-    """Format :func:`by_kind_table` for reading."""
-    formats = {
-        "Active customers": "{:,.0f}",
-        "Revenue": lambda v: money(v, currency),
-        "Customer profit": lambda v: money(v, currency),
-        "Profit margin": percent,
-        "Loss-making share": percent,
-    }
-    styler = table.style
-    for row, fmt in formats.items():
-        if row in table.index:
-            styler = styler.format(fmt, subset=pd.IndexSlice[[row], :])
-    return styler
+def style_by_kind(table: pd.DataFrame, currency: str = ""):
+    """Format :func:`by_kind_table` for reading: figures down, kinds of customer across."""
+    formats = {"Active customers": "count", "Revenue": "money", "Customer profit": "money", "Profit margin": "percent",
+               "Loss-making share": "percent"}  # fmt: skip
+    shown = table.T  # one row per kind, so each column has one kind of figure
+    return html.show(html.table(shown, formats, currency=currency, index="Customers"))
 
 
 def quality_frame(quality: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +64,7 @@ def quality_frame(quality: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Table": quality["table"],
-            "File": [Path(str(f)).name for f in quality["file"]],
+            "File": quality["file"],
             "Rows read": quality["rows_read"],
             "Accepted": quality["accepted"],
             "Quarantined": quality["quarantined"],
@@ -91,30 +73,24 @@ def quality_frame(quality: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def style_quality(quality: pd.DataFrame) -> Styler:
+def style_quality(quality: pd.DataFrame):
     """Format :func:`quality_frame` for reading."""
-    return (
-        quality_frame(quality)
-        .style.hide(axis="index")
-        .format({"Rows read": "{:,}", "Accepted": "{:,}", "Quarantined": "{:,}", "Quarantined share": percent})
-    )
+    kinds = {"Rows read": "count", "Accepted": "count", "Quarantined": "count", "Quarantined share": "percent"}
+    return html.show(html.table(quality_frame(quality), kinds))
 
 
-_QUOTED = re.compile(r'"[^"]*"')
+def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined rows counted by table, column and problem, with the first row and its value.
 
-
-def quarantine_summary(quarantine: pd.DataFrame, examples: int = 1) -> pd.DataFrame:
-    """Quarantined rows counted by table, column and kind of problem.
-
-    The reason's quoted value is taken out to group alike rows; one example
-    row (the first) is kept for each group.
+    A reason never quotes the value (that is the ``value`` column), so rows
+    with the same problem share one reason.
     """
     columns = ["Table", "Column", "Problem", "Rows", "First row", "Example value"]
     if quarantine.empty:
         return pd.DataFrame(columns=columns)
-    problem = quarantine["reason"].astype(str).str.replace(_QUOTED, "…", regex=True)
     grouped = (
-        quarantine.assign(problem=problem)
+        quarantine.assign(problem=quarantine["reason"].astype(str))
+        .sort_values("row", kind="stable")
         .groupby(["table", "column", "problem"], sort=True)
         .agg(rows=("row", "size"), first_row=("row", "min"), example=("value", "first"))
         .reset_index()
@@ -126,9 +102,6 @@ def quarantine_summary(quarantine: pd.DataFrame, examples: int = 1) -> pd.DataFr
 
 def quarantine_html(quarantine: pd.DataFrame):
     """:func:`quarantine_summary` for the report, or one sentence when nothing was quarantined."""
-    from IPython.display import HTML
-
     summary = quarantine_summary(quarantine)
-    if summary.empty:
-        return HTML("<p>No row was quarantined: every row read was accepted.</p>")
-    return HTML(summary.style.hide(axis="index").format({"Rows": "{:,}", "First row": "{:,}"}).to_html())
+    kinds = {"Rows": "count", "First row": "count", "Example value": "text"}
+    return html.show(html.table(summary, kinds, empty="No row was quarantined: every row read was accepted."))
