@@ -1,19 +1,31 @@
 """The ``custlab`` command: a thin layer that parses arguments and maps errors to exit codes.
 
 Exit codes: 0 success; 1 a report run failed (the run folder keeps the
-executed notebook); 2 unusable input, config or arguments (one line, no
-traceback); 3 an unexpected internal error (``--debug`` shows the traceback).
+executed notebook); 2 unusable input, config or arguments, or an output folder
+or disk that cannot be written (one line, no traceback); 3 an unexpected
+internal error, a bug (``--debug`` shows the traceback); 4 another run of the
+period holds its lock; 130 interrupted; 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from custlab.exceptions import CustlabError, InputError
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (a scheduler stopping the run): handled like an interrupt, so every clean-up runs."""
+
+
+def _stop_on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise Stopped()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +64,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for row in checked.quality.itertuples():
         print(f"{row.table:<14}{row.rows_read:>12,}{row.accepted:>12,}{row.quarantined:>13,}  {row.file}")
     if args.quarantine and len(quarantine):
-        io.write_csv(quarantine, Path(args.quarantine))
+        io.write_csv(quarantine, Path(args.quarantine), neutralise=True)
         print(f"custlab: {len(quarantine):,} quarantined rows written to {args.quarantine}")
     return 0
 
@@ -128,12 +140,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``custlab`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         args = build_parser().parse_args(argv)
         return args.run(args)
     except CustlabError as exc:
         print(f"custlab: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Stopped:
+        print("custlab: stopped (SIGTERM); the run's folder says so in run.json", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("custlab: interrupted", file=sys.stderr)
         return 130

@@ -45,3 +45,21 @@ class RunError(CustlabError):
     """A report run that failed after it started (a notebook cell, the export)."""
 
     exit_code = 1
+
+
+class SetupError(CustlabError):
+    """The machine, not the data, stops the run: an output folder that cannot be
+    written (a file in its place, read-only, full), a full temporary disk.
+
+    Exit code 2 with one line naming the path and the problem; exit 3 is kept
+    for custlab's own bugs.
+    """
+
+    exit_code = 2
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, doing: str) -> "SetupError":
+        """The one line for an ``OSError`` met while ``doing`` something (e.g. "writing the report")."""
+        where = exc.filename or ""
+        problem = exc.strerror or type(exc).__name__
+        return cls(f"{where}: cannot go on {doing}: {problem}" if where else f"cannot go on {doing}: {problem}")

@@ -12,8 +12,10 @@ from datetime import date, timedelta
 
 from custlab.exceptions import InputError
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$", re.ASCII)
+#: Years a report period may fall in: customer data outside them is a typo, not history.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def add_months(day: date, months: int) -> date:
@@ -63,10 +65,10 @@ def period_ending(day: date, months: int = 1) -> Period:
     if months == 3:
         quarter = (day.month - 1) // 3
         start = date(day.year, quarter * 3 + 1, 1)
-        label = f"{day.year}-Q{quarter + 1}"
+        label = f"{day.year:04d}-Q{quarter + 1}"
     else:
         start = date(day.year, day.month, 1)
-        label = f"{day.year}-{day.month:02d}"
+        label = f"{day.year:04d}-{day.month:02d}"
     end = add_months(start, months) - timedelta(days=1)
     return Period(label, start, end, months)
 
@@ -82,9 +84,12 @@ def parse_period(text: str) -> Period:
     text = str(text).strip()
     if match := _MONTH.match(text):
         year, month = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12:
+        if 1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR:
             return period_ending(date(year, month, 1), 1)
     elif match := _QUARTER.match(text):
         year, quarter = int(match.group(1)), int(match.group(2))
-        return period_ending(date(year, quarter * 3, 1), 3)
-    raise InputError(f"period {text!r} is not YYYY-MM (a month) or YYYY-Qn (a quarter)")
+        if FIRST_YEAR <= year <= LAST_YEAR:
+            return period_ending(date(year, quarter * 3, 1), 3)
+    raise InputError(
+        f"period {text!r} is not YYYY-MM (a month) or YYYY-Qn (a quarter) with a year from {FIRST_YEAR} to {LAST_YEAR}"
+    )

@@ -12,6 +12,7 @@ the analysis ran there; an analysis whose runner is killed stops and cleans up.
 from __future__ import annotations
 
 import multiprocessing
+import tempfile
 import os
 import queue
 import signal
@@ -21,10 +22,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import duckdb
+
 from custlab.analysis import pipeline
 from custlab.report.pseudonyms import pseudonymise
 from custlab.result import save_result
-from custlab.exceptions import RunError
+from custlab.engine import session
+from custlab.exceptions import RunError, SetupError
 
 #: Seconds an analysis whose runner is gone gets to stop by itself before it is ended.
 ORPHAN_GRACE_SECONDS = 60
@@ -73,12 +77,23 @@ def _run_guarded(function, *args):
 
 
 def _analyse_and_save(config_path: str, period: str, kind: str, salt: str, results_dir: str) -> None:
-    """The analysis step of a run, in the process :func:`analyse_in_own_process` starts."""
+    """The analysis step of a run, in the process :func:`analyse_in_own_process` starts.
+
+    A disk that fills up, in the scratch database (DuckDB's I/O error) or while
+    the result is saved, is the machine's problem: a :class:`SetupError`.
+    """
     try:
         result = pipeline.analyse(config_path, period, kind=kind, progress=_progress_queue.put)
         if salt:
             result = pseudonymise(result, salt)
         save_result(result, results_dir)
+    except OSError as exc:
+        raise SetupError.from_os_error(exc, f"saving the analysis to {results_dir}") from None
+    except duckdb.Error as exc:
+        if not (isinstance(exc, duckdb.IOException) or session.disk_full(exc)):
+            raise
+        raise SetupError(f"the scratch database (in {tempfile.gettempdir()}; see TMPDIR) could not be written: "
+                         f"{session.first_line(exc)}") from None
     finally:
         _progress_queue.put(None)  # no more progress lines
 
@@ -101,20 +116,43 @@ def analyse_in_own_process(config_path: Path, period: str, kind: str, salt: str,
     lines = context.Queue()
     with ProcessPoolExecutor(1, mp_context=context, initializer=_analysis_process_started, initargs=(lines,)) as pool:
         future = pool.submit(_run_guarded, _analyse_and_save, str(config_path), period, kind, salt, str(results_dir))
-        while True:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                if future.done() and future.exception() is not None:
-                    break  # the error below says what happened
-                continue
-            if line is None:
-                break
-            log(line)
         try:
+            _relay_progress(lines, future, log)
             future.result()
         except BrokenProcessPool:
             raise RunError(
                 "the analysis process died without an error message (killed by the system, "
                 "e.g. out of memory: see CUSTLAB_MEMORY_LIMIT)"
             ) from None
+        except KeyboardInterrupt:  # the runner is stopped (Ctrl-C, SIGTERM): the analysis stops too
+            _interrupt(pool)
+            raise
+
+
+def _relay_progress(lines, future, log) -> None:
+    """Pass the analysis' progress lines to ``log`` until it sends its last (or fails)."""
+    while True:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if future.done() and future.exception() is not None:
+                return  # the error future.result() raises says what happened
+            continue
+        if line is None:
+            return
+        log(line)
+
+
+def _interrupt(pool: ProcessPoolExecutor, grace: float = ORPHAN_GRACE_SECONDS) -> None:
+    """Interrupt the analysis process so that it removes its scratch folder, and end it
+    if it has not stopped within ``grace`` seconds; without this the pool's shutdown
+    would wait for the whole analysis to finish."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGINT)
+    for process in processes:
+        process.join(grace)
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -1,49 +1,48 @@
 """Run a period's report: analyse, execute the notebook, export HTML, publish.
 
-Each attempt works in its own run folder, ``<out>/_runs/<period>/<run id>/``,
-which is kept: on failure the executed notebook there (with papermill's error
-banner) is the debug log. The period's folder ``<out>/<period>/`` is replaced
+Each attempt works in its own run folder (see :mod:`custlab.report.attempt`),
+kept as the debug log. The period's folder ``<out>/<period>/`` is replaced
 atomically, and only when every step succeeded, so readers never see a broken
-or half-written report. One run per period at a time: a second one is refused
-while the first holds the period's lock. After each publication the index page
-``<out>/index.html`` lists every published period.
+or half-written report. One run per period at a time
+(:func:`custlab.report.lock.period_lock`). After each publication the index
+page ``<out>/index.html`` lists every published period.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import platform
+import re
 import shutil
 import subprocess
 import time
-import uuid
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 import papermill as pm
 
-from custlab.report import accounts, analysis_process, export, index_page
 from custlab import io
+from custlab.exceptions import InputError, RunError, SetupError
+from custlab.periods import Period, parse_period
+from custlab.report import accounts, analysis_process, export, index_page
+from custlab.report.attempt import RunAttempt, abandon_stale_attempts, writable_folder
+from custlab.report.lock import RunLockedError, period_lock
+from custlab.result import FRAME_FILES, PeriodResult, load_result
 from custlab.sources import files
-from custlab.result import FRAME_FILES, load_result
-from custlab.sources.config import load_config
-from custlab.exceptions import CustlabError, InputError, RunError
-from custlab.periods import parse_period
+from custlab.sources.config import Config, load_config
+
+__all__ = ["RunLockedError", "run_report", "check_parameters", "DEFAULT_NOTEBOOK"]
 
 #: The report notebook the scheduler runs, in a clone of the repository.
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "reports" / "customer_report.ipynb"
 DEFAULT_TIMEOUT = 1800  # seconds per cell; papermill's own default is forever
 #: Notebook parameters the runner sets itself; the others may be given with --param.
 RUNNER_PARAMETERS = ("config", "period", "results_dir")
-
-
-class RunLockedError(CustlabError):
-    """Another run of the same period holds the lock (exit code 4)."""
-
-    exit_code = 4
+#: How a -p value must be written for each parameter type (ASCII digits only: int("٣") is 3).
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def _versions() -> dict[str, str]:
@@ -58,34 +57,48 @@ def _versions() -> dict[str, str]:
 
 
 def code_version() -> str:
-    """The git commit of the custlab checkout (with ``+dirty`` for local changes), or ``unknown``."""
+    """The git commit of the custlab checkout (with ``+dirty`` for local changes), or the
+    installed package's version (``custlab 0.1.0``) outside a checkout."""
     here = Path(__file__).resolve().parent
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        if sha.returncode != 0:
-            return "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here, capture_output=True, text=True, timeout=10)
-        return sha.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+        if sha.returncode == 0:
+            dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here, capture_output=True, text=True, timeout=10)
+            return sha.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        pass
+    return f"custlab {_versions()['custlab']}"
 
 
-def notebook_parameters(notebook: Path) -> dict:
-    """The parameters a report notebook declares (name -> papermill's description)."""
-    return pm.inspect_notebook(str(notebook))
+def _convert(kind: str, text: str) -> object:
+    """``text`` as a value of the notebook default's type; ValueError when it is not written as one."""
+    if kind == "int":
+        if not _INT.fullmatch(text):
+            raise ValueError(text)
+        return int(text)
+    if kind == "float":
+        if not _FLOAT.fullmatch(text):
+            raise ValueError(text)
+        return float(text)
+    if kind == "bool":
+        if text not in ("true", "false", "True", "False"):
+            raise ValueError(text)
+        return text.lower() == "true"
+    return text
 
 
 def check_parameters(notebook: Path, given: dict[str, str]) -> dict[str, object]:
     """Refuse unknown or runner-owned parameters before anything runs (papermill only warns).
 
-    Values are converted to the type of the notebook's default (int, float, bool, str).
+    Values are converted to the type of the notebook's default (int, float, bool,
+    str), written plainly: ``7``, not `` 7``, ``1_000`` or ``٣``.
 
     Raises
     ------
     InputError
         For an unknown name (with the closest known one) or a value of the wrong type.
     """
-    declared = notebook_parameters(notebook)
+    declared = pm.inspect_notebook(str(notebook))
     allowed = [name for name in declared if name not in RUNNER_PARAMETERS]
     converted: dict[str, object] = {}
     for name, text in given.items():
@@ -95,72 +108,46 @@ def check_parameters(notebook: Path, given: dict[str, str]) -> dict[str, object]
             raise InputError(f"unknown parameter '{name}'{hint}; this notebook takes: {', '.join(allowed) or 'none'}", file=str(notebook))
         kind = str(declared[name].get("inferred_type_name", "str"))
         try:
-            if kind == "int":
-                converted[name] = int(text)
-            elif kind == "float":
-                converted[name] = float(text)
-            elif kind == "bool":
-                if text.lower() not in ("true", "false"):
-                    raise ValueError(text)
-                converted[name] = text.lower() == "true"
-            else:
-                converted[name] = text
+            converted[name] = _convert(kind, text)
         except ValueError:
             raise InputError(f"parameter '{name}' must be {kind}, got {text!r}", file=str(notebook)) from None
     return converted
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+@dataclass
+class RunPlan:
+    """What a run will do, checked before anything runs."""
 
+    config: Config
+    period: Period
+    notebook: Path
+    extra: dict[str, object]
+    kind: str = ""
+    salt: str = ""
+    timeout: int = DEFAULT_TIMEOUT
+    max_html_bytes: int = 5_000_000
+    timings: dict[str, float] = field(default_factory=dict)
 
-@contextmanager
-def period_lock(folder: Path, label: str):
-    """Hold ``<folder>/<label>.lock`` for the run; refuse while a live run holds it.
+    @property
+    def label(self) -> str:
+        """The published folder's name: the period, with the kind when scoped."""
+        return self.period.label + (f"-{self.kind}" if self.kind else "")
 
-    A lock left by a run that died (its process is gone) is taken over.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{label}.lock"
-    for _ in range(2):
-        try:
-            handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            try:
-                holder = int(path.read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                holder = -1
-            if holder > 0 and _pid_alive(holder):
-                raise RunLockedError(f"another run of period {label} is in progress (process {holder}); lock {path}") from None
-            path.unlink(missing_ok=True)
-    else:
-        raise RunLockedError(f"could not take the lock {path}")
-    try:
-        os.write(handle, f"{os.getpid()} {datetime.now(timezone.utc).isoformat()}\n".encode())
-        os.close(handle)
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _execution_error(exc: Exception, notebook: Path, executed: Path) -> RunError:
-    name = type(exc).__name__
-    if isinstance(exc, pm.PapermillExecutionError):
-        evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
-        return RunError(f"{notebook.name}: cell {exc.cell_index} failed ({exc.ename}: {evalue}); executed notebook kept at {executed}")
-    if "DeadKernel" in name or "dead" in str(exc).lower():
-        return RunError(f"{notebook.name}: the notebook's kernel died (out of memory?); executed notebook kept at {executed}")
-    if "Timeout" in name or "timed out" in str(exc).lower():
-        return RunError(f"{notebook.name}: a cell ran past the timeout; executed notebook kept at {executed}")
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    return RunError(f"{notebook.name}: execution failed ({name}: {first}); see {executed}")
+    def manifest(self) -> dict:
+        """The first ``run.json`` of an attempt (paths relative, nothing of the machine's layout)."""
+        config = self.config
+        return {
+            "period": self.period.label,
+            "kind": self.kind or "all",
+            "parameters": {"config": config.path.name, "period": self.period.label, "timeout": self.timeout, **self.extra,
+                           "kind": self.kind, "pseudonymised": bool(self.salt)},
+            "notebook": "bundled customer_report.ipynb" if self.notebook == DEFAULT_NOTEBOOK else self.notebook.name,
+            "code_version": code_version(),
+            "versions": _versions(),
+            "data": {table: {**files.file_fingerprint(s.path), "path": config.published_path(s.path)}
+                     for table, s in config.sources.items() if s.path.is_file()},
+            "timings_seconds": self.timings,
+        }  # fmt: skip
 
 
 def run_report(
@@ -205,6 +192,8 @@ def run_report(
     ------
     InputError
         Bad config, data, period or parameter: nothing ran.
+    SetupError
+        The output folder or a disk cannot be written: one line, exit 2.
     RunLockedError
         Another run of the same period is in progress.
     RunError
@@ -212,100 +201,103 @@ def run_report(
         the published report is untouched.
     """
     started = time.perf_counter()
-    timings: dict[str, float] = {}
-    config = load_config(config_path)
-    report_period = parse_period(period)
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
         raise InputError("report notebook not found", file=str(notebook))
-    extra = check_parameters(notebook, parameters or {})
-    label = report_period.label + (f"-{kind}" if kind else "")
-    out = Path(out).resolve()
-    with period_lock(out / "_runs", label):
-        run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:6]}"
-        run_dir = out / "_runs" / label / run_id
-        results_dir = run_dir / "results"
-        staging = run_dir / "publish"
-        staging.mkdir(parents=True)
-        manifest = {
-            "run_id": run_id,
-            "status": "running",
-            "period": report_period.label,
-            "kind": kind or "all",
-            "parameters": {"config": str(config.path), "period": report_period.label, "timeout": timeout, **extra,
-                           "kind": kind, "pseudonymised": bool(pseudonymise_salt)},
-            "notebook": str(notebook),
-            "code_version": code_version(),
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "versions": _versions(),
-            "data": {table: files.file_fingerprint(s.path) for table, s in config.sources.items() if s.path.is_file()},
-            "timings_seconds": timings,
-            "run_folder": str(run_dir),
-        }
-        io.write_json(run_dir / "run.json", manifest)
-
-        def step(name: str, began: float) -> None:
-            timings[name] = round(time.perf_counter() - began, 3)
-            log(f"custlab: {name} done in {timings[name]:.1f}s")
-
+    plan = RunPlan(load_config(config_path), parse_period(period), notebook, check_parameters(notebook, parameters or {}),
+                   kind, pseudonymise_salt, timeout, max_html_bytes)  # fmt: skip
+    out = writable_folder(out)
+    with period_lock(out / "_runs", plan.label):
+        abandon_stale_attempts(out / "_runs" / plan.label)
+        with RunAttempt(out / "_runs", plan.label, plan.manifest()) as attempt:
+            result, large = _analyse(plan, attempt, log)
+            executed = _run_notebook(plan, attempt, log)
+            size = _export(plan, attempt, result, large, executed, log)
+            attempt.manifest.update(status="published", html_bytes=size, seconds=round(time.perf_counter() - started, 3),
+                                    finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))  # fmt: skip
+            io.write_json(attempt.staging / "run.json", attempt.manifest)
+            attempt.save()
+            io.publish_folder(attempt.staging, out / plan.label)
         try:
-            began = time.perf_counter()
-            analysis_process.analyse_in_own_process(config.path, report_period.label, kind, pseudonymise_salt, results_dir, log)
-            step("analyse", began)
-            limit = config.settings.max_csv_rows
-            saved_customers = results_dir / FRAME_FILES["customers"]
-            # Past max_csv_rows the customers table is published as the saved Parquet
-            # file, copied, and only the account sheets' rows are read back here: the
-            # notebook's kernel reads the whole file meanwhile (about 8 GB at 10M customers).
-            customers_file = io.table_file_name("customers", io.parquet_rows(saved_customers), limit)
-            large = customers_file == saved_customers.name
-            result = load_result(results_dir, account_rows_only=large)
+            index_page.write_index(out)
+        except OSError as exc:
+            raise SetupError.from_os_error(exc, "writing the index of reports") from None
+    log(f"custlab: published {out / plan.label / 'index.html'} ({size:,} bytes) in {attempt.manifest['seconds']:.1f}s")
+    return out / plan.label
 
-            began = time.perf_counter()
-            executed = run_dir / notebook.name
-            values = {"config": str(config.path), "period": report_period.label, "results_dir": str(results_dir), **extra}
-            try:
-                pm.execute_notebook(
-                    str(notebook), str(executed), parameters=values, kernel_name="python3", cwd=str(notebook.parent),
-                    progress_bar=False, execution_timeout=timeout, report_mode=True,
-                )  # fmt: skip
-            except Exception as exc:  # papermill raises several types: cell errors, dead kernels, timeouts
-                raise _execution_error(exc, notebook, executed) from None
-            step("notebook", began)
 
-            began = time.perf_counter()
-            scope = f" ({kind} customers)" if kind else ""
-            title = f"{config.company} — customer report{scope}, {report_period.title()}"
-            subtitle = (
-                f"Profit over the {result.summary['window_months']} months "
-                f"{result.summary['window_start']} to {result.summary['window_end']}. "
-                f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."
-                + (" Customer ids are pseudonymised." if pseudonymise_salt else "")
-            )
-            size = export.export_html(executed, staging / "index.html", title, subtitle, max_html_bytes)
-            accounts.write_account_pages(result, staging / "accounts")
-            if large:
-                shutil.copyfile(saved_customers, staging / customers_file)
-                tables = {"customers": customers_file}
-            else:
-                tables = {"customers": io.write_table(result.customers, staging, "customers", limit).name}
-            tables.update({name: io.write_table(frame, staging, name, limit).name for name, frame in
-                           [("quality", result.quality), ("quarantine", result.quarantine)]})
-            manifest["tables"] = tables
-            io.write_json(staging / "summary.json", result.summary)
-            step("export", began)
-            manifest.update(status="published", html_bytes=size)
-        except Exception as exc:
-            manifest.update(status="failed", error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            manifest["seconds"] = round(time.perf_counter() - started, 3)
-            io.write_json(run_dir / "run.json", manifest)
-            raise
-        manifest["seconds"] = round(time.perf_counter() - started, 3)
-        manifest["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        io.write_json(staging / "run.json", manifest)
-        io.write_json(run_dir / "run.json", manifest)
-        target = out / label
-        io.publish_folder(staging, target)
-        index_page.write_index(out)
-    log(f"custlab: published {target / 'index.html'} ({size:,} bytes) in {manifest['seconds']:.1f}s")
-    return target
+def _step_done(plan: RunPlan, name: str, began: float, log) -> None:
+    plan.timings[name] = round(time.perf_counter() - began, 3)
+    log(f"custlab: {name} done in {plan.timings[name]:.1f}s")
+
+
+def _analyse(plan: RunPlan, attempt: RunAttempt, log) -> tuple[PeriodResult, bool]:
+    """Analyse in a process of its own; read back what publishing needs.
+
+    Past ``max_csv_rows`` the customers table is published as the saved Parquet
+    file, copied, and only the account sheets' rows are read back here: the
+    notebook's kernel reads the whole file meanwhile.
+    """
+    began = time.perf_counter()
+    analysis_process.analyse_in_own_process(plan.config.path, plan.period.label, plan.kind, plan.salt, attempt.results, log)
+    _step_done(plan, "analyse", began, log)
+    saved = attempt.results / FRAME_FILES["customers"]
+    large = io.table_file_name("customers", io.parquet_rows(saved), plan.config.settings.max_csv_rows) == saved.name
+    return load_result(attempt.results, account_rows_only=large), large
+
+
+def _execution_error(exc: Exception, notebook: Path, executed: Path) -> Exception:
+    name = type(exc).__name__
+    if isinstance(exc, OSError):
+        return exc  # the machine's problem (a full disk while the notebook is written): a setup error
+    if isinstance(exc, pm.PapermillExecutionError):
+        evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
+        return RunError(f"{notebook.name}: cell {exc.cell_index} failed ({exc.ename}: {evalue}); executed notebook kept at {executed}")
+    if "DeadKernel" in name or "dead" in str(exc).lower():
+        return RunError(f"{notebook.name}: the notebook's kernel died (out of memory?); executed notebook kept at {executed}")
+    if "Timeout" in name or "timed out" in str(exc).lower():
+        return RunError(f"{notebook.name}: a cell ran past the timeout; executed notebook kept at {executed}")
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return RunError(f"{notebook.name}: execution failed ({name}: {first}); see {executed}")
+
+
+def _run_notebook(plan: RunPlan, attempt: RunAttempt, log) -> Path:
+    """Execute the report notebook on the saved result; its kernel's connection file lives
+    in a private folder removed when the notebook ends, however it ends."""
+    began = time.perf_counter()
+    executed = attempt.folder / plan.notebook.name
+    values = {"config": str(plan.config.path), "period": plan.period.label, "results_dir": str(attempt.results), **plan.extra}
+    with attempt.kernel_config() as kernel_config:
+        try:
+            pm.execute_notebook(
+                str(plan.notebook), str(executed), parameters=values, kernel_name="python3", cwd=str(plan.notebook.parent),
+                progress_bar=False, execution_timeout=plan.timeout, report_mode=True, config=kernel_config,
+            )  # fmt: skip
+        except Exception as exc:  # papermill raises several types: cell errors, dead kernels, timeouts
+            raise _execution_error(exc, plan.notebook, executed) from None
+    _step_done(plan, "notebook", began, log)
+    return executed
+
+
+def _export(plan: RunPlan, attempt: RunAttempt, result: PeriodResult, large: bool, executed: Path, log) -> int:
+    """The HTML page, the account sheets, the published tables and summary.json, into the staging folder."""
+    began = time.perf_counter()
+    staging, summary, limit = attempt.staging, result.summary, plan.config.settings.max_csv_rows
+    scope = f" ({plan.kind} customers)" if plan.kind else ""
+    title = f"{plan.config.company} — customer report{scope}, {plan.period.title()}"
+    subtitle = (
+        f"Profit over the {summary['window_months']} months {summary['window_start']} to {summary['window_end']}. "
+        f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC." + (" Customer ids are pseudonymised." if plan.salt else "")
+    )
+    size = export.export_html(executed, staging / "index.html", title, subtitle, plan.max_html_bytes)
+    accounts.write_account_pages(result, staging / "accounts")
+    if large:  # published as the saved Parquet file itself
+        shutil.copyfile(attempt.results / FRAME_FILES["customers"], staging / "customers.parquet")
+        tables = {"customers": "customers.parquet"}
+    else:
+        tables = {"customers": io.write_table(result.customers, staging, "customers", limit).name}
+    tables.update({name: io.write_table(getattr(result, name), staging, name, limit).name for name in ("quality", "quarantine")})
+    attempt.manifest["tables"] = tables
+    io.write_json(staging / "summary.json", summary)
+    _step_done(plan, "export", began, log)
+    return size
