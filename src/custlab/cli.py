@@ -91,6 +91,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from custlab.periods import parse_period
+    from custlab.report.notebooks import copy_notebooks
+
+    if args.period:
+        parse_period(args.period)
+    if args.config and not Path(args.config).is_file():
+        raise InputError("config file not found", file=args.config)
+    written = copy_notebooks(args.out, config=args.config, period=args.period)
+    print(f"custlab: {len(written)} notebooks written to {args.out}: {', '.join(str(p.relative_to(args.out)) for p in written)}")
+    return 0
+
+
 def _as_of(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -133,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--param", "-p", action="append", metavar="NAME=VALUE",
                         help="a further notebook parameter; unknown names are refused")
     report.set_defaults(run=_cmd_report)
+
+    notebooks = commands.add_parser("notebooks", help="copy the report and research notebooks for editing in JupyterLab")
+    notebooks.add_argument("--out", required=True, help="folder to write")
+    notebooks.add_argument("--config", help="set every notebook's config parameter to this custlab.toml")
+    notebooks.add_argument("--period", help="set every notebook's period parameter (YYYY-MM or YYYY-Qn)")
+    notebooks.set_defaults(run=_cmd_notebooks)
     return parser
 
 

@@ -38,8 +38,7 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         # Dictionary encoding pays for text, flags, dates and counts (few distinct values).
         # Floating-point columns have nearly as many values as rows: the writer builds a
-        # dictionary, finds it too large and falls back, for nothing. Without it for them the
-        # 10M customers file is written in 9.5-10.4 s instead of 12.7-12.8 s (1.79 GB, not 1.68).
+        # dictionary, finds it too large and falls back, for nothing.
         pq.write_table(table, path, use_dictionary=[f.name for f in table.schema if not pa.types.is_floating(f.type)])
     else:
         write_csv(frame, path)
@@ -87,8 +86,8 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
 def write_csv(frame: pd.DataFrame, path: Path, neutralise: bool = False) -> None:
     """Write ``frame`` as csv, the same text as ``frame.to_csv(path, index=False)``.
 
-    DuckDB writes it: a 1,000,000-customer table (79 columns) took 4.0 s against
-    31.5 s for pandas, byte for byte the same file. To keep pandas' text, booleans
+    DuckDB writes it, several times faster than pandas, byte for byte the same
+    file. To keep pandas' text, booleans
     are written ``True``/``False``, datetimes that are all midnight as dates, and
     empty text as an empty field. Frames with a column of another kind (time-zone
     aware datetimes, say) are written by pandas.
@@ -157,9 +156,8 @@ def read_frame(path: Path, rows_where: tuple[str, object] | None = None) -> pd.D
     """
     path = Path(path)
     if path.suffix == ".parquet":
-        # Column by column, each Arrow buffer freed once converted: a report notebook
-        # reading a 10M-customer file peaked at 8.9 GB and took 3.4 s this way, against
-        # 10.7 GB and 17.0 s for pandas.read_parquet (same frame).
+        # Column by column, each Arrow buffer freed once converted: less memory at its peak
+        # than pandas.read_parquet, and faster (same frame).
         if rows_where is None:
             return pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
         # batch by batch, so only the rows kept are ever held together

@@ -78,15 +78,14 @@ CUSTOMER_BUCKETS = dialects.CUSTOMER_BUCKETS
 
 #: Transaction lines one pass of :func:`build_customer_month` aggregates at most. Counting
 #: distinct orders per customer and month holds a hash table of every order; over a hundred
-#: million lines under a memory cap DuckDB spills it. Passes over bucket ranges each fit:
-#: at 10M customers (114M lines) and a 4 GB cap, 8 passes took 134 s against 198 s for one.
+#: million lines under a memory cap DuckDB spills it. Passes over bucket ranges each fit in
+#: memory (benchmarks/RESULTS.md has the measurements).
 LINES_PER_PASS = 15_000_000
 
 #: Customer x month rows one pass of :func:`customer_window` aggregates at most (about a
 #: million customers). One pass over ten million customers needs a hash table of several GB
-#: with two dozen sums per customer; under a memory cap DuckDB spills it. Passes over bucket
-#: ranges each fit: at 10M customers and a 4 GB cap, 8 passes took 26 s against 65 s for one
-#: (measured on a copy of customer_month with integer customer keys).
+#: with two dozen sums per customer; under a memory cap DuckDB spills it, while passes over
+#: bucket ranges each fit.
 ROWS_PER_PASS = 12_000_000
 
 
@@ -94,9 +93,7 @@ ROWS_PER_PASS = 12_000_000
 #: groups them by customer, ten million groups at 10M customers: a hash table far larger
 #: than the processor's caches, so an aggregate over rows in random order waits on memory
 #: for every row. Rows of one customer stored together hit the same group one after the
-#: other. At 10M customers: a customer window 14 s instead of 24 s, the RFM summary 2.4 s
-#: instead of 8.4 s, against about 1-2 s more per customer-month pass and 5 s more for
-#: purchase_days to sort them once.
+#: other: every later read gains more than the one sort costs.
 STORAGE_ORDER = {"customer_month": "bucket, customer_id, month", "purchase_days": "customer_id, date"}
 
 
@@ -256,7 +253,7 @@ def customer_window(
             f"SELECT {wanted} FROM ({sql}\n) AS w",
             [{**parameters, "bucket_from": low, "bucket_to": high} for low, high in bucket_ranges(con)],
             # read once, by the ordering below on this connection: not worth writing to the
-            # database file (10M customers: the passes 2-3 s faster)
+            # database file
             temporary=True,
         )
         have = session.table_columns(con, "customers") if attributes and columns is None else set()

@@ -89,7 +89,7 @@ class StagedReads:
 #: migration and movers, which compare with the period just before (see
 #: ``pipeline.HISTORY_COLUMNS``). Receivables at the window's end, service events,
 #: active months and lifetime revenue are not computed for it: five of the window's
-#: twenty-four sums; at ten million customers its SQL 19-20 s instead of 22.5-24 s.
+#: twenty-four sums, which DuckDB then skips.
 HISTORY_WINDOW_COLUMNS = [
     "revenue", "cogs", "discount", "channel_fee", "orders", "cost_to_serve", "carrying_cost", "expected_credit_loss",
     "overdue_receivables", "first_purchase_month", "last_purchase_month", "months_with_purchases", "lifetime_orders",
@@ -107,9 +107,7 @@ def stage_reads(
 ) -> StagedReads:
     """Run the SQL of the customer file of ``period`` into tables of the database: no frame.
 
-    At ten million customers an earlier period's SQL takes 19-20 s on both
-    cores, measured alone (the customer window's eight passes, storing it in
-    customer order, the RFM summary). It reads only tables of the database
+    It reads only tables of the database
     (``customer_month``, ``purchase_days``, ``customers``, ``surveys``), none of
     a connection's temporary views, so it can run on a
     :class:`custlab.engine.session.BackgroundReader` while pandas computes the period before
@@ -157,7 +155,7 @@ class PeriodReads:
 
     def take(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, tuple[int, int] | None]:
         """The four reads, handed over: this object keeps none of them, so each frame is
-        freed as soon as its taker lets it go (about 2.5 GB at 10M customers)."""
+        freed as soon as its taker lets it go."""
         if self.customers is None:
             raise RuntimeError("these reads were already taken")
         taken = (self.customers, self.rfm, self.scores, self.retention_counts)

@@ -61,8 +61,8 @@ def lifetime_value(
         (see :func:`custlab.clv.dropout_scale`).
     predictions : bool
         False leaves out ``p_alive`` and ``expected_purchases_12m``: an earlier
-        period's tiers need only ``clv``, and at ten million customers the two
-        are about two seconds per period.
+        period's tiers need only ``clv``, and the two are a pass over every
+        customer each.
 
     Returns
     -------

@@ -271,7 +271,7 @@ def keep_history(files: CustomerFiles, period: Period, config: Config, built: pd
 
     The period just before feeds migration and movers; older ones only the tier
     line. Copies: a column selection is a view that would keep the whole file
-    alive (about 2 GB at 10 million customers).
+    alive.
     """
     files.earlier_tiers.append(migration.tier_summary(built).assign(period=period.label).reset_index())
     files.earlier_concentration.append({"period": period.label, **risk.concentration(built, config.rules)})
@@ -307,7 +307,7 @@ def report_period_extras(
     quarantine = validation.quarantine_frame(con)
     cohorts = session.fetch_table(con, staged.cohorts)
     account_months = facts.customer_months(con, account_ids)
-    # checked at once: the two per-customer frames (0.75 GB at 10M customers) are not kept
+    # checked at once: the two per-customer frames are not kept
     holdout, holdout_summary, holdout_note = check_purchase_model(
         session.fetch_table(con, staged.calibration_rfm), session.fetch_table(con, staged.holdout), calibration_end
     )
@@ -425,8 +425,7 @@ def stage_report_reads(
     """Run the report period's remaining SQL into tables of the database: no frame.
 
     Reads views and tables of the database only, so a :class:`custlab.engine.session.BackgroundReader`
-    runs it while the report period's customer file is computed. At ten million
-    customers it is 31.2 s of SQL, measured alone.
+    runs it while the report period's customer file is computed.
     """
     window_start = customer_file.profit_window_start(config, period, first_month)
     unknown = 0

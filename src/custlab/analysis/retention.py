@@ -84,7 +84,7 @@ def lapse_survival(customers: pd.DataFrame, by: str | None, lapse_months: int, p
     age = months_between(buyers["first_purchase_month"], period_end) + 1
     duration = np.where(lapsed, lifetime, age)
     groups = buyers[by].fillna("unknown").astype(str) if by else pd.Series("all", index=buyers.index)
-    # group codes once: comparing ten million text values per group took 2 s of the 3
+    # group codes once, not a comparison of every text value per group
     codes, names = pd.factorize(groups, sort=True)
     events = lapsed.to_numpy()
     return {str(name): kaplan_meier(duration[codes == code], events[codes == code]) for code, name in enumerate(names)}

@@ -102,13 +102,30 @@ def _dates(rng: np.random.Generator, month_index: np.ndarray, starts: np.ndarray
     return starts[month_index] + offset
 
 
-def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[str, pd.DataFrame]:
-    """Generate ``size`` customers starting at number ``first_id``."""
-    rng = np.random.default_rng([spec.seed, block_index])
-    months = spec.months
-    starts = _month_starts(spec)
-    data_end = starts[-1] - np.timedelta64(1, "D")
-    arch = ARCHETYPES
+@dataclass
+class _Base:
+    """The planted customers of one block: archetypes, lifetimes and monthly purchase counts."""
+
+    code: np.ndarray
+    a: dict[str, np.ndarray]
+    business: np.ndarray
+    start: np.ndarray
+    churn: np.ndarray
+    rising: np.ndarray
+    bulk: np.ndarray
+    defector: np.ndarray
+    general_leaver: np.ndarray
+    rate_mult: np.ndarray
+    value_mult: np.ndarray
+    active: np.ndarray
+    counts: np.ndarray
+    customer_ids: np.ndarray
+    ids: np.ndarray
+
+
+def _plan_base(rng: np.random.Generator, spec: DemoSpec, first_id: int, size: int) -> _Base:
+    """Who each customer is, when it starts and leaves, and how many orders it places each month."""
+    months, arch = spec.months, ARCHETYPES
     code = rng.choice(len(arch), size=size, p=arch["share"].to_numpy())
     a = {column: arch[column].to_numpy()[code] for column in arch.columns if column not in ("name", "tier")}
     business = rng.random(size) < a["business"]
@@ -129,50 +146,47 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
     month_grid = np.arange(months)[None, :]
     active = (month_grid >= start[:, None]) & (month_grid < churn[:, None])
     age = np.clip(month_grid - start[:, None], 0, None)
-    rates = a["rate"][:, None] * rate_mult[:, None] * a["growth"][:, None] ** age * active
-    counts = rng.poisson(rates)
+    counts = rng.poisson(a["rate"][:, None] * rate_mult[:, None] * a["growth"][:, None] ** age * active)
     counts[bulk, :] = 0
     counts[bulk, start[bulk]] = 1
     # Every customer in the base has bought at least once: first order in its start month.
     counts[np.arange(size), start] = np.maximum(counts[np.arange(size), start], 1)
+    ids = first_id + np.arange(size)
+    customer_ids = np.char.add("C", np.char.zfill(ids.astype(str), 8))
+    return _Base(code, a, business, start, churn, rising, bulk, defector, general_leaver, rate_mult, value_mult,
+                 active, counts, customer_ids, ids)  # fmt: skip
 
-    # --- transactions -------------------------------------------------------------
-    cust_idx, month_idx = np.nonzero(counts)
-    per_cell = counts[cust_idx, month_idx]
-    cust = np.repeat(cust_idx, per_cell)
-    month = np.repeat(month_idx, per_cell)
+
+def _transactions(rng: np.random.Generator, spec: DemoSpec, block_index: int, base: _Base) -> tuple[pd.DataFrame, dict]:
+    """Order lines (with a few returns), and what the receivables and customers tables reuse."""
+    starts = _month_starts(spec)
+    a, code = base.a, base.code
+    cust_idx, month_idx = np.nonzero(base.counts)
+    per_cell = base.counts[cust_idx, month_idx]
+    cust, month = np.repeat(cust_idx, per_cell), np.repeat(month_idx, per_cell)
     n = len(cust)
     order_date = _dates(rng, month, starts)
-    growth_value = np.where(rising[cust], 1.03 ** (month - start[cust]), 1.0)
-    revenue = a["value"][cust] * value_mult[cust] * growth_value * rng.lognormal(0.0, a["sigma"][cust], n)
-    revenue = np.round(revenue, 2)
+    growth_value = np.where(base.rising[cust], 1.03 ** (month - base.start[cust]), 1.0)
+    revenue = np.round(a["value"][cust] * base.value_mult[cust] * growth_value * rng.lognormal(0.0, a["sigma"][cust], n), 2)
     noise = rng.uniform(0.9, 1.1, (3, n))
     cost = np.round(revenue * a["cogs"][cust] * noise[0], 2)
     discount = np.round(revenue * a["discount"][cust] * noise[1], 2)
     fee = np.round(revenue * a["fee"][cust] * noise[2], 2)
     channel = np.where(code[cust] == _CODE["lean_big"], 2, rng.integers(0, 2, n))
-    ids = first_id + np.arange(size)
-    customer_ids = np.char.add("C", np.char.zfill(ids.astype(str), 8))
     order_ids = np.char.add(f"O{block_index:04d}-", np.arange(n).astype(str))
-    region_of = rng.integers(0, len(REGIONS), size)
+    region_of = rng.integers(0, len(REGIONS), len(base.code))
     transactions = pd.DataFrame(
         {
-            "order_id": order_ids,
-            "customer_id": customer_ids[cust],
-            "date": order_date,
-            "product": PRODUCTS[np.where(bulk[cust], 4, rng.integers(0, 4, n))],
-            "quantity": np.maximum(1, np.round(revenue / 25.0)).astype(int),
-            "revenue": revenue,
-            "cost": cost,
-            "discount": discount,
-            "channel_fee": fee,
-            "channel": CHANNELS[channel],
-            "region": REGIONS[region_of[cust]],
+            "order_id": order_ids, "customer_id": base.customer_ids[cust], "date": order_date,
+            "product": PRODUCTS[np.where(base.bulk[cust], 4, rng.integers(0, 4, n))],
+            "quantity": np.maximum(1, np.round(revenue / 25.0)).astype(int), "revenue": revenue, "cost": cost,
+            "discount": discount, "channel_fee": fee, "channel": CHANNELS[channel], "region": REGIONS[region_of[cust]],
         }
-    )
+    )  # fmt: skip
     # A few returns: a credit line with negative revenue and cost, some days later.
     returned = rng.random(n) < 0.015
     if returned.any():
+        data_end = starts[-1] - np.timedelta64(1, "D")
         back = transactions.loc[returned].copy()
         back["date"] = np.minimum(back["date"].to_numpy() + rng.integers(3, 20, returned.sum()).astype("timedelta64[D]"), data_end)
         back["order_id"] = back["order_id"] + "-R"
@@ -180,106 +194,115 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
             back[column] = -back[column] if column in ("revenue", "cost") else 0.0
         back["quantity"] = -back["quantity"]
         transactions = pd.concat([transactions, back], ignore_index=True)
+    lines = {"cust": cust, "order_date": order_date, "revenue": revenue, "discount": discount, "order_ids": order_ids,
+             "region_of": region_of}  # fmt: skip
+    return transactions, lines
 
-    # --- receivables: business customers are invoiced with credit terms -------------
-    big_debtor = business & np.isin(code, [_CODE["key"], _CODE["important"]]) & (rng.random(size) < 0.12)
-    credit_days = np.where(business, a["credit"], 0).astype(int)
-    invoiced = business[cust] & (revenue > 0)
-    inv_cust = cust[invoiced]
-    issued = order_date[invoiced]
+
+def _receivables(rng: np.random.Generator, spec: DemoSpec, base: _Base, lines: dict) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Invoices of business customers with credit terms; big debtors stop paying late in the data.
+
+    Returns the table, the planted big debtors and each customer's credit days.
+    """
+    starts, months, a = _month_starts(spec), spec.months, base.a
+    data_end = starts[-1] - np.timedelta64(1, "D")
+    big_debtor = base.business & np.isin(base.code, [_CODE["key"], _CODE["important"]]) & (rng.random(len(base.code)) < 0.12)
+    credit_days = np.where(base.business, a["credit"], 0).astype(int)
+    invoiced = base.business[lines["cust"]] & (lines["revenue"] > 0)
+    inv_cust = lines["cust"][invoiced]
+    issued = lines["order_date"][invoiced]
     m = len(inv_cust)
     due = issued + credit_days[inv_cust].astype("timedelta64[D]")
-    delay = np.round(rng.normal(a["late"][inv_cust], 8.0, m)).astype(int)
-    delay = np.maximum(delay, -credit_days[inv_cust])
+    delay = np.maximum(np.round(rng.normal(a["late"][inv_cust], 8.0, m)).astype(int), -credit_days[inv_cust])
     paid = due + delay.astype("timedelta64[D]")
-    # Big debtors stop paying a large share of their invoices in the last months.
     recent = issued >= starts[max(months - 9, 0)]
     unpaid = big_debtor[inv_cust] & recent & (rng.random(m) < 0.6)
     paid_series = pd.Series(paid)
     paid_series[unpaid | (paid > data_end)] = pd.NaT
     receivables = pd.DataFrame(
         {
-            "invoice_id": np.char.add("INV-", order_ids[invoiced]),
-            "customer_id": customer_ids[inv_cust],
-            "amount": np.round(revenue[invoiced] - discount[invoiced], 2),
-            "issued": issued,
-            "due": due,
+            "invoice_id": np.char.add("INV-", lines["order_ids"][invoiced]), "customer_id": base.customer_ids[inv_cust],
+            "amount": np.round(lines["revenue"][invoiced] - lines["discount"][invoiced], 2), "issued": issued, "due": due,
             "paid": paid_series.to_numpy(),
         }
-    )
+    )  # fmt: skip
+    return receivables, big_debtor, credit_days
 
-    # --- service events ---------------------------------------------------------------
-    active_months = active.sum(axis=1)
-    active_months[bulk] = 0
-    events = rng.poisson(a["service"] * rate_mult * active_months)
+
+def _service(rng: np.random.Generator, spec: DemoSpec, base: _Base) -> pd.DataFrame:
+    """Service events (visits, repairs, support) in each customer's active months."""
+    starts, months, size = _month_starts(spec), spec.months, len(base.code)
+    active_months = base.active.sum(axis=1)
+    active_months[base.bulk] = 0
+    events = rng.poisson(base.a["service"] * base.rate_mult * active_months)
     s_cust = np.repeat(np.arange(size), events)
-    span = np.maximum(np.minimum(churn, months) - start, 1)
-    s_month = start[s_cust] + (rng.random(len(s_cust)) * span[s_cust]).astype(int)
-    s_month = np.minimum(s_month, months - 1)
-    service = pd.DataFrame(
+    span = np.maximum(np.minimum(base.churn, months) - base.start, 1)
+    s_month = np.minimum(base.start[s_cust] + (rng.random(len(s_cust)) * span[s_cust]).astype(int), months - 1)
+    return pd.DataFrame(
         {
-            "customer_id": customer_ids[s_cust],
+            "customer_id": base.customer_ids[s_cust],
             "date": _dates(rng, s_month, starts),
             "kind": SERVICE_KINDS[rng.integers(0, 3, len(s_cust))],
-            "cost": np.round(a["svc_cost"][s_cust] * rng.lognormal(0.0, 0.4, len(s_cust)), 2),
+            "cost": np.round(base.a["svc_cost"][s_cust] * rng.lognormal(0.0, 0.4, len(s_cust)), 2),
         }
     )
 
-    # --- satisfaction surveys (1-5) -------------------------------------------------
+
+def _surveys(rng: np.random.Generator, spec: DemoSpec, base: _Base) -> tuple[pd.DataFrame, np.ndarray]:
+    """Satisfaction surveys (1-5); defectors said they were satisfied. Returns the table and each customer's best score."""
+    starts, months, size, code = _month_starts(spec), spec.months, len(base.code), base.code
     mean_score = np.select(
-        [code == _CODE[k] for k in ("key", "important", "invalid", "lean_big", "defector")],
-        [4.2, 3.9, 3.0, 3.1, 4.5],
-        default=3.7,
+        [code == _CODE[k] for k in ("key", "important", "invalid", "lean_big", "defector")], [4.2, 3.9, 3.0, 3.1, 4.5], default=3.7
     )
-    surveyed = (rng.random(size) < 0.35) | defector | general_leaver
+    surveyed = (rng.random(size) < 0.35) | base.defector | base.general_leaver
     n_surveys = np.where(surveyed, rng.integers(1, 3, size), 0)
     v_cust = np.repeat(np.arange(size), n_surveys)
-    last_active = np.minimum(churn, months) - 1
-    v_span = np.maximum(last_active - start + 1, 1)
-    v_month = start[v_cust] + (rng.random(len(v_cust)) * v_span[v_cust]).astype(int)
+    v_span = np.maximum(np.minimum(base.churn, months) - 1 - base.start + 1, 1)
+    v_month = base.start[v_cust] + (rng.random(len(v_cust)) * v_span[v_cust]).astype(int)
     score = np.clip(np.round(rng.normal(mean_score[v_cust], 0.7)), 1, 5).astype(int)
-    score[defector[v_cust]] = np.maximum(score[defector[v_cust]], 4)
+    score[base.defector[v_cust]] = np.maximum(score[base.defector[v_cust]], 4)
     surveys = pd.DataFrame(
-        {"customer_id": customer_ids[v_cust], "date": _dates(rng, v_month, starts), "satisfaction": score, "scale": "1-5"}
+        {"customer_id": base.customer_ids[v_cust], "date": _dates(rng, v_month, starts), "satisfaction": score, "scale": "1-5"}
     )
     max_score = np.zeros(size)
     np.maximum.at(max_score, v_cust, score)
-    left = churn < months
+    return surveys, max_score
 
-    # --- customers table and truth --------------------------------------------------
+
+def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[str, pd.DataFrame]:
+    """Generate ``size`` customers starting at number ``first_id`` (the draws in a fixed order: same seed, same files)."""
+    rng = np.random.default_rng([spec.seed, block_index])
+    base = _plan_base(rng, spec, first_id, size)
+    transactions, lines = _transactions(rng, spec, block_index, base)
+    receivables, big_debtor, credit_days = _receivables(rng, spec, base, lines)
+    service = _service(rng, spec, base)
+    surveys, max_score = _surveys(rng, spec, base)
+    left = base.churn < spec.months
+    ids, business = base.ids, base.business
     names = np.where(
         business,
         np.char.add(np.char.add("Business ", np.char.zfill(ids.astype(str), 8)), np.where(ids % 97 == 0, " & Sons <Ltd>", " Ltd")),
         "",
     )
-    since = starts[start] - rng.integers(0, 400, size).astype("timedelta64[D]")
+    since = _month_starts(spec)[base.start] - rng.integers(0, 400, size).astype("timedelta64[D]")
     customers = pd.DataFrame(
         {
-            "customer_id": customer_ids,
-            "kind": np.where(business, "business", "consumer"),
-            "name": pd.Series(names).replace("", None),
-            "region": REGIONS[region_of],
-            "since": since,
+            "customer_id": base.customer_ids, "kind": np.where(business, "business", "consumer"),
+            "name": pd.Series(names).replace("", None), "region": REGIONS[lines["region_of"]], "since": since,
             "credit_days": credit_days,
         }
-    )
+    )  # fmt: skip
     # Customers who left before the end have no profit and no potential left.
-    planted_tier = np.where(left, "invalid", arch["tier"].to_numpy()[code])
+    planted_tier = np.where(left, "invalid", ARCHETYPES["tier"].to_numpy()[base.code])
     truth = pd.DataFrame(
         {
-            "customer_id": customer_ids,
-            "archetype": arch["name"].to_numpy()[code],
-            "planted_tier": planted_tier,
-            "lean_big": code == _CODE["lean_big"],
-            "bulk_one_off": bulk,
-            "rising": rising,
-            "big_debtor": big_debtor,
-            "satisfied_defector": left & (max_score >= 4),
+            "customer_id": base.customer_ids, "archetype": ARCHETYPES["name"].to_numpy()[base.code],
+            "planted_tier": planted_tier, "lean_big": base.code == _CODE["lean_big"], "bulk_one_off": base.bulk,
+            "rising": base.rising, "big_debtor": big_debtor, "satisfied_defector": left & (max_score >= 4),
         }
-    )
-    transactions = transactions.sort_values(["date", "order_id"], kind="stable", ignore_index=True)
+    )  # fmt: skip
     return {
-        "transactions": transactions,
+        "transactions": transactions.sort_values(["date", "order_id"], kind="stable", ignore_index=True),
         "customers": customers,
         "service": service.sort_values("date", kind="stable", ignore_index=True),
         "receivables": receivables,

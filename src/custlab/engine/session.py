@@ -46,7 +46,7 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | lis
 
     ``.df()`` builds a Python string object for every text value and then pandas
     turns them into Arrow strings again; through Arrow the text stays in its
-    buffers. A customer window of ten million rows: 4.1 s instead of 14.2 s.
+    buffers, several times faster for the text-heavy customer windows.
     The dtypes are ``.df()``'s (a test compares them): whole-number sums
     (HUGEINT) and decimals become floats, dates ``datetime64[us]``, integer and
     boolean columns with missing values pandas' nullable types, text ``str``
@@ -54,7 +54,7 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | lis
     """
     table = con.sql(sql, params=parameters).to_arrow_table()
     # Memory from the system allocator, like numpy's, which returns a freed frame to the
-    # system; Arrow's default pool keeps freed pages (1-1.5 GB per 10M-row fetch).
+    # system; Arrow's default pool keeps freed pages.
     pool = pa.system_memory_pool()
     columns, nullable = [], {}
     for position, column in enumerate(table.columns):
@@ -67,8 +67,7 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | lis
         elif _is_text(column.type) and column.num_chunks:
             # Text is handed to pandas as Arrow arrays. DuckDB's arrays each keep their
             # whole batch (every column) alive: copied into one array of its own, the
-            # id column of a kept frame holds its text only (at ten million customers
-            # the batches of each period's window, 2.5 GB, stayed behind otherwise).
+            # id column of a kept frame holds its text only, not its period's whole window.
             column = pa.chunked_array([pa.concat_arrays(column.chunks, memory_pool=pool)], type=column.type)
         columns.append(column)
     names = table.column_names
@@ -117,8 +116,7 @@ def connect(database: str | Path = ":memory:", spill_directory: str | Path | Non
     con = duckdb.connect(str(database))
     run_sql(con, "SET preserve_insertion_order = true")
     # Memory DuckDB frees goes back to the system in the background. Without this its
-    # allocator kept it: after one customer window at 10M customers the process held
-    # 5.1 GB, of which 2.3 GB DuckDB no longer used, on top of the pandas customer file.
+    # allocator keeps it, on top of the pandas customer file built from the results.
     run_sql(con, "SET allocator_background_threads = true")
     spill = spill_directory or Path(tempfile.gettempdir()) / "custlab-duckdb"
     run_sql(con, f"SET temp_directory = {sql_string(str(spill))}")
@@ -154,9 +152,8 @@ def release_cache(con: duckdb.DuckDBPyConnection) -> None:
 
     DuckDB keeps every block a query read, up to its memory limit, in case the
     next query reads it again. Between the queries of an analysis those bytes sit
-    beside the pandas frames built from their results: after one customer window
-    at 10 million customers, 1.8 GB of ``customer_month`` blocks (the process
-    went from 4.1 to 2.6 GB when they were evicted). Lowering the memory limit
+    beside the pandas frames built from their results (gigabytes of
+    ``customer_month`` blocks at millions of customers). Lowering the memory limit
     for a moment evicts them; a later query reads them again from the database
     file (usually from the operating system's file cache).
 
@@ -191,9 +188,7 @@ class BackgroundReader:
     DuckDB can run the next period's SQL on the other core, its results held in
     tables of the database until the first connection fetches them (converting
     them to pandas there keeps the frames of two periods from being held at
-    once). At 10M customers the report period's file and its other SQL took
-    43.5 s this way against 58.2 s one after the other; the earlier periods
-    gain less, as the reads and pandas share two cores. The reads see the
+    once). The reads see the
     database's tables and views (not the first connection's temporary ones)
     and share its memory cap.
 

@@ -3,8 +3,7 @@
 ``custlab report`` analyses a period, saves the result, then runs the report
 notebook, whose kernel reads that result. Run in the runner's process, the
 analysis left much of its memory with the allocators of pandas, Arrow and
-DuckDB while the kernel read the result: at 10M customers the report peaked at
-20.1 GB over its processes. In a spawned process all of it goes back to the
+DuckDB while the kernel read the result. In a spawned process all of it goes back to the
 system when the analysis ends. Progress lines and errors reach the runner as if
 the analysis ran there; an analysis whose runner is killed stops and cleans up.
 """

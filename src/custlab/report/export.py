@@ -17,7 +17,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from custlab.exceptions import RunError
+from custlab.exceptions import RunError, SetupError
 from custlab.report.html import csp_meta
 
 TOC_MARKER = "<!-- custlab:toc -->"
@@ -66,7 +66,13 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, subtitle: str 
     exporter.register_preprocessor(remover, enabled=True)
     notebook = nbformat.from_dict(notebook)
     notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook, resources={"custlab": {"title": title, "subtitle": subtitle, "csp_meta": csp_meta()}})
+    try:
+        body, _ = exporter.from_notebook_node(notebook, resources={"custlab": {"title": title, "subtitle": subtitle, "csp_meta": csp_meta()}})
+    except ValueError as exc:
+        if "No template sub-directory" not in str(exc):
+            raise
+        raise SetupError(f"nbconvert's HTML templates are not installed where Jupyter looks ({str(exc).splitlines()[0]}); "
+                         "reinstall nbconvert in this environment") from None
     return body.replace(TOC_MARKER, table_of_contents(body), 1)
 
 

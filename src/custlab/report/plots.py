@@ -131,8 +131,7 @@ def revenue_profit_scatter(
     the picture and the file stay small); every flagged customer is drawn, and the
     ``labels`` largest lean big customers are labelled with their id.
     """
-    # only the columns drawn: filtering the rows of the whole file copied it (10M
-    # customers: 22 s, and the report notebook's kernel went from 7.7 to 17.7 GB)
+    # only the columns drawn: filtering the rows of the whole file would copy it
     active = active_customers(customers, ["customer_id", "revenue", "profit", "lean_big", "bulk_one_off"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5.5))
@@ -260,7 +259,7 @@ def cost_to_serve_vs_margin(
 
     Customers up and to the left (costs rising, margin falling) are the ones to talk to.
     Past ``max_points`` accounts a fixed sample of that many is drawn, and the
-    chart says so: a million points (10M customers) drew as one blot in 3.6 s.
+    chart says so: a million points draw as one blot, slowly.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))

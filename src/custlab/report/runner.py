@@ -29,14 +29,15 @@ from custlab.periods import Period, parse_period
 from custlab.report import accounts, analysis_process, export, index_page
 from custlab.report.attempt import RunAttempt, abandon_stale_attempts, writable_folder
 from custlab.report.lock import RunLockedError, period_lock
+from custlab.report.notebooks import report_notebook
 from custlab.result import FRAME_FILES, PeriodResult, load_result
 from custlab.sources import files
 from custlab.sources.config import Config, load_config
 
 __all__ = ["RunLockedError", "run_report", "check_parameters", "DEFAULT_NOTEBOOK"]
 
-#: The report notebook the scheduler runs, in a clone of the repository.
-DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "reports" / "customer_report.ipynb"
+#: The report notebook the scheduler runs: package data, so an installed custlab needs no checkout.
+DEFAULT_NOTEBOOK = report_notebook()
 DEFAULT_TIMEOUT = 1800  # seconds per cell; papermill's own default is forever
 #: Notebook parameters the runner sets itself; the others may be given with --param.
 RUNNER_PARAMETERS = ("config", "period", "results_dir")
