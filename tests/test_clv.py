@@ -102,7 +102,8 @@ def test_gamma_gamma_golden():
         assert sig(ggf.params_[name], 3) == sig(value, 3), name
     assert ggf.log_likelihood_ == pytest.approx(-4055.92, abs=0.01)
     spend = ggf.conditional_expected_average_profit(data["x"].head(10), data["zbar"].head(10))
-    assert spend == pytest.approx([24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17], abs=0.01)
+    assert isinstance(spend, pd.Series) and spend.index.equals(data.index[:10])  # indexed like the input, as in lifetimes
+    assert spend.to_numpy() == pytest.approx([24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17], abs=0.01)
 
 
 def test_rfm_summary_reproduces_the_published_summary(sample_transactions):
@@ -170,10 +171,15 @@ def test_clear_errors_for_unusable_input():
         BetaGeoFitter().fit([0, 0], [0, 0], [5, 5])
     with pytest.raises(ValueError, match="finite"):
         BetaGeoFitter().fit([np.nan, 1], [0, 1], [2, 2])
+    # a fit that truly fails: the likelihood is not finite, or the optimiser cannot move
+    from custlab.clv._fit import maximise
+
+    with pytest.raises(ConvergenceError, match="not finite"):
+        maximise(lambda p: (np.nan, np.zeros(2)), np.ones(2), 1.0, 0.0, "test")
     with pytest.raises(ValueError, match="recency <= T"):
         BetaGeoFitter().fit([1], [3], [2])
-    with pytest.raises(ConvergenceError, match="did not converge"):
-        BetaGeoFitter().fit([1, 2], [1, 2], [3, 3])
+    with pytest.raises(ValueError, match="non-integer"):
+        BetaGeoFitter().fit([1.5, 2], [1, 2], [3, 3])
     with pytest.raises(ValueError, match="frequency > 0"):
         GammaGammaFitter().fit([0, 1], [10, 10])
     with pytest.raises(AttributeError, match="not fitted"):
@@ -243,7 +249,15 @@ def test_lifetime_value_without_predictions_keeps_the_same_values(sample_transac
     lean, lean_model, _ = lifetime_value(rfm, customers, Settings(), retention_rate=0.6, predictions=False)
     assert {"p_alive", "expected_purchases_12m"} <= set(full) and not {"p_alive", "expected_purchases_12m"} & set(lean)
     pd.testing.assert_frame_equal(lean, full[lean.columns], check_exact=True)
-    assert lean_model == model and full["clv"].gt(0).any()
+    assert full["clv"].gt(0).any()
+    # the intervals are the only thing predictions add to the model facts
+    interval_keys = {"customer_equity_low", "customer_equity_high", "interval_draws"}
+    assert set(model) - set(lean_model) == interval_keys
+    assert model["customer_equity_low"] < model["customer_equity"] < model["customer_equity_high"]
+    for row in model["model_scenarios"]:
+        assert row["customer_equity_low"] < row["customer_equity"] < row["customer_equity_high"]
+        row.pop("customer_equity_low"), row.pop("customer_equity_high")
+    assert {k: v for k, v in model.items() if k not in interval_keys} == lean_model
 
 
 def test_clv_multiple_and_scenarios_by_hand():

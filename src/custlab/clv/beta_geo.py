@@ -7,22 +7,46 @@ first) and age T (time since the first purchase) the model gives the expected
 number of purchases in a future period and the probability that the customer is
 still alive.
 
-Method names follow lifetimes' ``BetaGeoFitter``, so a lifetimes user switches
-by changing the import.
+Method names and signatures follow lifetimes' ``BetaGeoFitter``, so a lifetimes
+user switches by changing the import.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from custlab.clv._fit import ConvergenceError, as_float_array, collapse, factorize_rows, maximise
+from custlab.clv._fit import (
+    NO_DROPOUT,
+    SAME_DROPOUT,
+    SAME_RATE,
+    ConvergenceError,
+    Edge,
+    as_float_array,
+    factorize_rows,
+    like_input,
+)
+from custlab.clv._purchase import PurchaseModel
+from custlab.clv.simulate import beta_geometric_nbd_model
 
-__all__ = ["BetaGeoFitter", "ConvergenceError"]
+__all__ = ["BetaGeoFitter", "ConvergenceError", "calibration_holdout_table", "log_hyp2f1"]
 
 
-class BetaGeoFitter:
+def log_hyp2f1(a, b, c, z) -> np.ndarray:
+    """log 2F1(a, b; c; z) for 0 <= z < 1, through Euler's transformation where the series overflows
+    (large a and b, as for customers with hundreds of purchases)."""
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        result = np.log(hyp2f1(a, b, c, z))
+        bad = ~np.isfinite(result)
+        if bad.any():
+            a, b, c, z = a[bad], b[bad], c[bad], z[bad]
+            result[bad] = np.log(hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
+    return result
+
+
+class BetaGeoFitter(PurchaseModel):
     """BG/NBD fitter, scikit-learn style: settings in ``__init__``, learning in ``fit``.
 
     Parameters
@@ -41,6 +65,10 @@ class BetaGeoFitter:
         Total weight (number of customers) fitted.
     n_unique_rows_ : int
         Distinct (frequency, recency, T) rows the likelihood was evaluated on.
+    standard_errors_, variance_matrix_, confidence_intervals_, summary
+        Uncertainty of the parameters from the observed information.
+    boundary_ : list of str
+        Parameters whose maximum lies on the edge (``["a"]`` when no drop-out shows).
 
     Examples
     --------
@@ -48,8 +76,15 @@ class BetaGeoFitter:
     >>> bgf.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86)
     """
 
-    def __init__(self, penalizer_coef: float = 0.0):
-        self.penalizer_coef = penalizer_coef
+    _param_names = ("r", "alpha", "a", "b")
+    _time_params = ("alpha",)
+    model_name = "BG/NBD"
+    _edges = (
+        Edge({"a": 0.01}, NO_DROPOUT),
+        Edge({"b": 100.0}, NO_DROPOUT),
+        Edge({"r": 100.0, "alpha": 100.0}, SAME_RATE),
+        Edge({"a": 100.0, "b": 100.0}, SAME_DROPOUT),
+    )
 
     @staticmethod
     def _prepare(x: np.ndarray, t_x: np.ndarray, age: np.ndarray, w: np.ndarray) -> dict:
@@ -118,59 +153,19 @@ class BetaGeoFitter:
             - float(np.dot(np.bincount(i_x1, weights=w_w4, minlength=len(ux)), inv_bx_u))
         return ll, np.array([d_r, d_alpha, d_a, d_b])
 
-    def fit(self, frequency, recency, T, weights=None, initial_params=None) -> "BetaGeoFitter":
-        """Fit the four parameters by maximum likelihood.
+    @staticmethod
+    def _start(rows: dict, w: np.ndarray) -> np.ndarray:
+        return np.array([1.0, max(float(np.average(rows["T"], weights=w)), 1e-3), 1.0, 1.0])
 
-        Parameters
-        ----------
-        frequency, recency, T : array-like
-            Repeat purchases, time of last purchase since the first, and age, in
-            one time unit (e.g. weeks), as :func:`custlab.clv.rfm_summary` gives them.
-        weights : array-like, optional
-            Number of customers each row stands for.
-        initial_params : sequence of 4 floats, optional
-            Start of the optimisation (r, alpha, a, b); by default a start scaled
-            to the data.
+    def _dropout_params(self, params: np.ndarray, factor: float) -> np.ndarray:
+        """The mean drop-out probability a / (a + b) times ``factor``, keeping a + b (the spread across customers alike)."""
+        return np.r_[params[:2], dropout_scale(pd.Series(params, index=self._param_names), factor)[["a", "b"]].to_numpy()]
 
-        Raises
-        ------
-        ValueError
-            On negative values or recency above T.
-        ConvergenceError
-            When the optimiser does not converge.
-        """
-        x, t_x, age = as_float_array(frequency), as_float_array(recency), as_float_array(T)
-        if len(x) == 0:
-            raise ValueError("BetaGeoFitter.fit needs at least one customer")
-        if np.any(x < 0) or np.any(t_x < 0) or np.any(age < 0) or np.any(t_x > age + 1e-9):
-            raise ValueError("frequency, recency and T must be >= 0 and recency <= T")
-        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(t_x)) and np.all(np.isfinite(age))):
-            raise ValueError("frequency, recency and T must be finite numbers (no NaN)")
-        if np.any((x == 0) & (t_x > 0)):
-            raise ValueError("a customer with frequency 0 must have recency 0")
-        if not np.any(x > 0):
-            raise ValueError("BG/NBD needs at least one customer with a repeat purchase")
-        rows, w = collapse({"x": x, "t_x": t_x, "T": age}, weights)
-        data = self._prepare(rows["x"], rows["t_x"], rows["T"], w)
-        start = np.asarray(initial_params, dtype=float) if initial_params is not None else np.array(
-            [1.0, max(float(np.average(rows["T"], weights=w)), 1e-3), 1.0, 1.0]
-        )
-        params, ll = maximise(
-            lambda p: self._loglik_and_grad(p, data),
-            start, float(w.sum()), self.penalizer_coef, "BG/NBD",
-        )  # fmt: skip
-        self.params_ = pd.Series(params, index=["r", "alpha", "a", "b"])
-        self.log_likelihood_ = ll
-        self.n_customers_ = float(w.sum())
-        self.n_unique_rows_ = len(w)
-        return self
+    def _generate_new_data(self, size: int = 1) -> pd.DataFrame:
+        """Simulated customers with this model's parameters and the fitted ages (lifetimes' ``generate_new_data``)."""
+        return beta_geometric_nbd_model(self.data["T"].to_numpy(), *self._unload_params("r", "alpha", "a", "b"), size=size)
 
-    def _check_fitted(self):
-        if not hasattr(self, "params_"):
-            raise AttributeError("BetaGeoFitter is not fitted yet: call fit() first")
-        return self.params_[["r", "alpha", "a", "b"]].to_numpy()
-
-    def conditional_probability_alive(self, frequency, recency, T) -> np.ndarray:
+    def conditional_probability_alive(self, frequency, recency, T):
         """P(alive | x, t_x, T): 1 for customers without repeat purchases."""
         r, alpha, a, b = self._check_fitted()
         x, t_x, age = np.broadcast_arrays(as_float_array(frequency), as_float_array(recency), as_float_array(T))
@@ -179,23 +174,26 @@ class BetaGeoFitter:
         log_ratio[repeat] = (
             np.log(a) - np.log(b + x[repeat] - 1) + (r + x[repeat]) * (np.log(alpha + age[repeat]) - np.log(alpha + t_x[repeat]))
         )
-        return np.exp(-np.logaddexp(0.0, log_ratio))
+        return np.atleast_1d(expit(-log_ratio))  # 1 / (1 + odds of "dropped out"), without over- or underflow
 
-    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T) -> np.ndarray:
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """Expected purchases in the next ``t`` time units of a customer with history (x, t_x, T).
 
         The hypergeometric part depends on (t, x, T) only; it is evaluated once
-        per distinct combination, which many customers share.
+        per distinct combination, which many customers share. A Series indexed
+        like the input when the input is a Series.
         """
         self._check_fitted()
-        t, x, t_x, age = np.broadcast_arrays(as_float_array(t), as_float_array(frequency), as_float_array(recency), as_float_array(T))
+        raw = [as_float_array(v) for v in (t, frequency, recency, T)]
+        t_, x, t_x, age = np.broadcast_arrays(*raw)
         shape = x.shape
-        t, x, t_x, age = (v.ravel() for v in (t, x, t_x, age))
+        t_, x, t_x, age = (v.ravel() for v in (t_, x, t_x, age))
         if x.size > 1000:
-            codes, (ut, ux, ua) = factorize_rows(t, x, age)
+            codes, (ut, ux, ua) = factorize_rows(t_, x, age)
         else:
-            codes, ut, ux, ua = np.arange(x.size), t, x, age
-        return (self.purchases_if_alive(ut, ux, ua)[codes] * self.conditional_probability_alive(x, t_x, age)).reshape(shape)
+            codes, ut, ux, ua = np.arange(x.size), t_, x, age
+        result = (self.purchases_if_alive(ut, ux, ua)[codes] * self.conditional_probability_alive(x, t_x, age)).reshape(shape)
+        return like_input(result, frequency, recency, T, t)
 
     def purchases_if_alive(self, t, frequency, T) -> np.ndarray:
         """Expected purchases in the next ``t`` time units of a customer known to be alive.
@@ -208,26 +206,61 @@ class BetaGeoFitter:
         t, x, age = np.broadcast_arrays(as_float_array(t), as_float_array(frequency), as_float_array(T))
         z = t / (alpha + age + t)
         log_base = (r + x) * (np.log(alpha + age) - np.log(alpha + age + t))
-        return (a + b + x - 1) / (a - 1) * (1.0 - np.exp(log_base) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+        if a == 1.0:  # the closed form is 0/0 there; the function is smooth through it
+            a = 1.0 + 1e-9
+        hyp = np.exp(log_base + log_hyp2f1(r + x, b + x, a + b + x - 1, z))
+        value = (a + b + x - 1) / (a - 1) * (1.0 - hyp)
+        # At the edge a -> 0 (no drop-out) the closed form tends to the Poisson-gamma rate times t.
+        return np.where(np.isfinite(value), value, (r + x) / (alpha + age) * t)
 
-    def expected_number_of_purchases_up_to_time(self, t) -> np.ndarray:
+    def expected_number_of_purchases_up_to_time(self, t):
         """Expected purchases of a new customer in its first ``t`` time units, E[X(t)]."""
         r, alpha, a, b = self._check_fitted()
-        t = as_float_array(t)
-        z = t / (alpha + t)
-        return (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+        t_ = as_float_array(t)
+        z = t_ / (alpha + t_)
+        value = (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + t_)) ** r * hyp2f1(r, b, a + b - 1, z))
+        return like_input(value, t)
 
-    def predict(self, t, frequency, recency, T) -> np.ndarray:
-        """Alias of :meth:`conditional_expected_number_of_purchases_up_to_time` (lifetimes' name)."""
-        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
+    def probability_of_n_purchases_up_to_time(self, t, n):
+        r"""P(X(t) = n): the probability that a new customer makes ``n`` repeat purchases in ``(0, t]``."""
+        r, alpha, a, b = self._check_fitted()
+        log_q = np.log(alpha) - np.log(alpha + t)
+        log_p = np.log(t) - np.log(alpha + t) if t > 0 else -np.inf
+        first = np.exp(betaln(a, b + n) - betaln(a, b) + gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * log_q + n * log_p)
+        if n > 0:
+            j = np.arange(n)
+            partial = np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + j * log_p).sum()
+            second = np.exp(betaln(a + 1, b + n - 1) - betaln(a, b)) * (1 - np.exp(r * log_q) * partial)
+        else:
+            second = 0.0
+        return first + second
 
 
-def calibration_holdout_table(model: BetaGeoFitter, split: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
+def dropout_scale(params: pd.Series, factor: float) -> pd.Series:
+    """BG/NBD parameters with the mean drop-out probability multiplied by ``factor``.
+
+    In BG/NBD a customer drops out after each purchase with probability
+    p ~ Beta(a, b), mean a / (a + b). "Retention + k points" on an observed
+    period retention R cuts defections from 1 - R to 1 - R - k, a factor
+    (1 - R - k) / (1 - R); the model's mean drop-out is cut by the same factor,
+    keeping a + b (so the spread across customers stays alike).
+    """
+    if factor < 0:
+        raise ValueError("factor must be >= 0")
+    a, b = float(params["a"]), float(params["b"])
+    new_mean = max(a / (a + b) * factor, 1e-9)
+    scaled = params.copy()
+    scaled["a"] = new_mean * (a + b)
+    scaled["b"] = (a + b) - scaled["a"]
+    return scaled
+
+
+def calibration_holdout_table(model, split: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
     """Mean holdout purchases, actual and predicted, by calibration frequency.
 
     Parameters
     ----------
-    model : BetaGeoFitter
+    model : PurchaseModel
         Fitted on the calibration columns of ``split``.
     split : DataFrame
         :func:`custlab.clv.rfm_summary` output with ``calibration_end``
@@ -241,9 +274,9 @@ def calibration_holdout_table(model: BetaGeoFitter, split: pd.DataFrame, max_fre
         Index ``calibration_purchases``; columns ``customers``, ``actual``,
         ``predicted``. ``attrs`` hold ``actual_total`` and ``predicted_total``.
     """
-    predicted = model.conditional_expected_number_of_purchases_up_to_time(
-        split["duration_holdout"], split["frequency_cal"], split["recency_cal"], split["T_cal"]
-    )
+    predicted = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
+        split["duration_holdout"].to_numpy(), split["frequency_cal"].to_numpy(), split["recency_cal"].to_numpy(), split["T_cal"].to_numpy()
+    ))  # fmt: skip
     frame = pd.DataFrame(
         {"frequency": split["frequency_cal"].to_numpy(), "actual": split["frequency_holdout"].to_numpy(), "predicted": predicted}
     )

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from custlab.clv._fit import as_float_array, maximise
+from custlab.clv._fit import BaseFitter, Edge, as_float_array, like_input, maximise
+from custlab.clv._purchase import check_inputs
 
 
-class GammaGammaFitter:
-    """Gamma-Gamma spend model, scikit-learn style.
+class GammaGammaFitter(BaseFitter):
+    """Gamma-Gamma spend model, scikit-learn style; lifetimes' ``GammaGammaFitter`` signatures.
 
     Parameters
     ----------
@@ -33,6 +34,12 @@ class GammaGammaFitter:
     n_customers_ : float
         Total weight fitted (customers with repeat purchases).
     """
+
+    _param_names = ("p", "q", "v")
+    model_name = "Gamma-Gamma"
+    _edges = (
+        Edge({"q": 100.0, "v": 100.0}, "customers spend alike on average: no spread between customers"),
+    )
 
     def __init__(self, penalizer_coef: float = 0.0):
         self.penalizer_coef = penalizer_coef
@@ -82,7 +89,8 @@ class GammaGammaFitter:
         d_v = total * q / v - p * wx_inv - q * w_inv
         return ll, np.array([d_p, d_q, d_v])
 
-    def fit(self, frequency, monetary_value, weights=None, initial_params=None) -> "GammaGammaFitter":
+    def fit(self, frequency, monetary_value, weights=None, initial_params=None, verbose: bool = False, tol: float = 1e-7,
+            index=None, q_constraint: bool = False, **kwargs) -> GammaGammaFitter:  # fmt: skip
         """Fit p, q and gamma by maximum likelihood.
 
         Parameters
@@ -93,6 +101,12 @@ class GammaGammaFitter:
             Average value of the repeat purchases; must be > 0.
         weights : array-like, optional
             Number of customers each row stands for.
+        initial_params : sequence, optional
+            Start (p, q, v), natural scale.
+        q_constraint : bool
+            Keep q >= 1, where the mean spend p v / (q - 1) exists (lifetimes' option).
+        verbose, tol, index, **kwargs
+            As lifetimes; ``index`` indexes ``data``.
 
         Raises
         ------
@@ -104,28 +118,42 @@ class GammaGammaFitter:
             raise ValueError("GammaGammaFitter.fit needs at least one customer with repeat purchases")
         if np.any(x <= 0) or np.any(m <= 0):
             raise ValueError("Gamma-Gamma needs frequency > 0 and monetary_value > 0: drop one-time buyers and zero spend")
+        check_inputs(x, monetary_value=m)
         w = np.ones_like(x) if weights is None else as_float_array(weights)
         if w.shape != x.shape or np.any(w < 0):
             raise ValueError("weights must be one non-negative number per customer")
         data = self._prepare(x, m, w)
         mean = float(np.average(m, weights=w))
-        start = np.asarray(initial_params, dtype=float) if initial_params is not None else np.array([1.0, 1.0, mean])
-        params, ll = maximise(
-            lambda prm: self._loglik_and_grad(prm, data),
-            start, data["total"], self.penalizer_coef, "Gamma-Gamma",
-        )  # fmt: skip
-        self.params_ = pd.Series(params, index=["p", "q", "v"])
-        self.log_likelihood_ = ll
-        self.n_customers_ = data["total"]
+        start = np.asarray(initial_params, dtype=float) if initial_params is not None else np.array([1.0, 2.0 if q_constraint else 1.0, mean])
+        loglik = lambda prm: self._loglik_and_grad(prm, data)  # noqa: E731
+        lower = np.array([1e-300, 1.0, 1e-300]) if q_constraint else None
+        fit = maximise(loglik, start, data["total"], self.penalizer_coef, "Gamma-Gamma", lower=lower)
+        self._set_fit(fit, fit.params, loglik, data["total"])
+        self.data = pd.DataFrame({"monetary_value": m, "frequency": x, "weights": w}, index=index)
+        if verbose:
+            print(f"Gamma-Gamma: {fit.iterations} iterations, log-likelihood {fit.log_likelihood:.3f}, {self!r}")
         return self
 
-    def conditional_expected_average_profit(self, frequency, monetary_value) -> np.ndarray:
-        """Expected average spend per transaction given x repeat purchases averaging m.
-
-        For x = 0 this is the population mean ``p * v / (q - 1)``.
-        """
-        if not hasattr(self, "params_"):
-            raise AttributeError("GammaGammaFitter is not fitted yet: call fit() first")
-        p, q, v = self.params_[["p", "q", "v"]].to_numpy()
+    def conditional_expected_average_profit(self, frequency=None, monetary_value=None):
+        """Expected average spend per transaction given x repeat purchases averaging m
+        (the fitted data's when not given). For x = 0 this is the population mean ``p * v / (q - 1)``.
+        A Series indexed like the input when the input is a Series."""
+        p, q, v = self._check_fitted()
+        frequency = self.data["frequency"] if frequency is None else frequency
+        monetary_value = self.data["monetary_value"] if monetary_value is None else monetary_value
         x, m = np.broadcast_arrays(as_float_array(frequency), np.nan_to_num(as_float_array(monetary_value)))
-        return p * (v + x * m) / (p * x + q - 1)
+        return like_input(p * (v + x * m) / (p * x + q - 1), frequency, monetary_value)
+
+    def customer_lifetime_value(self, transaction_prediction_model, frequency, recency, T, monetary_value, time: int = 12,
+                                discount_rate: float = 0.01, freq: str = "D"):  # fmt: skip
+        """lifetimes' CLV: the Gamma-Gamma spend times the purchases the model predicts in each of
+        ``time`` months, discounted at ``discount_rate`` per month; ``freq`` is the model's time unit
+        (``"D"`` days, ``"W"`` weeks, ``"M"`` months, ``"H"`` hours). A Series indexed like the input.
+
+        custlab's own :func:`custlab.clv.customer_lifetime_value` makes margin, the rate's unit and
+        the horizon explicit.
+        """
+        from custlab.clv.utils import lifetimes_clv
+
+        spend = self.conditional_expected_average_profit(frequency, monetary_value)
+        return lifetimes_clv(transaction_prediction_model, frequency, recency, T, spend, time, discount_rate, freq=freq)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, hyp2f1
-
 from scipy.optimize import minimize
+from scipy.special import betaln, digamma, hyp2f1
 from threadpoolctl import threadpool_limits
 
 from custlab.clv._fit import ConvergenceError, collapse, flat_optimum

@@ -44,12 +44,13 @@ def customer_lifetime_value(
     horizon_months: int = 12,
     time_units_per_month: float = 30.0,
     alive: np.ndarray | None = None,
+    step_months: int = 1,
 ) -> np.ndarray:
     """Discounted expected margin of each customer over ``horizon_months``.
 
     Parameters
     ----------
-    bgf : BetaGeoFitter
+    bgf : BetaGeoFitter, ModifiedBetaGeoFitter or ParetoNBDFitter
         Fitted purchase model; its time unit is the unit of recency and T.
     frequency, recency, T : array-like
         The customers' history in the model's time unit.
@@ -70,6 +71,9 @@ def customer_lifetime_value(
     alive : ndarray, optional
         ``bgf.conditional_probability_alive(frequency, recency, T)`` when the
         caller has it already (it is a pass over every customer).
+    step_months : int
+        Purchases are discounted at the end of each step of this many months
+        (1: monthly, the definition; a coarser step is a cheaper approximation).
 
     Returns
     -------
@@ -84,12 +88,10 @@ def customer_lifetime_value(
     # on (x, T) only: discount it month by month on the distinct pairs, then
     # spread back to customers once.
     codes, (unique_x, unique_age) = factorize_rows(x, age)
-    discounted = np.zeros_like(unique_x)
-    previous = np.zeros_like(unique_x)
-    for month in range(1, horizon_months + 1):
-        cumulative = bgf.purchases_if_alive(month * time_units_per_month, unique_x, unique_age)
-        discounted += (cumulative - previous) / (1.0 + rate) ** month
-        previous = cumulative
+    months = np.unique(np.r_[np.arange(0, horizon_months, step_months), horizon_months]).astype(float)
+    # every month of every distinct (x, T) in one call: months down, customers across
+    cumulative = bgf.purchases_if_alive(months[:, None] * time_units_per_month, unique_x[None, :], unique_age[None, :])
+    discounted = (np.diff(cumulative, axis=0) / (1.0 + rate) ** months[1:, None]).sum(axis=0)
     if alive is None:
         alive = bgf.conditional_probability_alive(x, t_x, age)
     return margin * as_float_array(spend) * alive * discounted[codes]
@@ -123,13 +125,14 @@ def retention_scenarios(
     Returns
     -------
     DataFrame
-        One row per scenario (the first is today): ``retention``, ``multiple``
+        One row per scenario (the first is today; uplifts that would reach 100%
+        are left out): ``retention``, ``multiple``
         (r / (1 + d - r)), ``clv_per_customer`` (margin x multiple),
         ``customer_equity`` (customers x clv), ``equity_change`` (vs today, share)
         and ``expected_lifetime_periods`` (1 / (1 - r)).
     """
     rows = []
-    for uplift in (0.0, *uplifts):
+    for uplift in (0.0, *(u for u in uplifts if retention + u < 1.0)):  # 100% retention has no finite value
         r = min(retention + uplift, 0.999)
         multiple = clv_multiple(r, discount_rate)
         rows.append(
@@ -145,22 +148,3 @@ def retention_scenarios(
     table = pd.DataFrame(rows)
     table["equity_change"] = table["customer_equity"] / table.loc[0, "customer_equity"] - 1.0
     return table
-
-
-def dropout_scale(params: pd.Series, factor: float) -> pd.Series:
-    """BG/NBD parameters with the mean drop-out probability multiplied by ``factor``.
-
-    In BG/NBD a customer drops out after each purchase with probability
-    p ~ Beta(a, b), mean a / (a + b). "Retention + k points" on an observed
-    period retention R cuts defections from 1 - R to 1 - R - k, a factor
-    (1 - R - k) / (1 - R); the model's mean drop-out is cut by the same factor,
-    keeping a + b (so the spread across customers stays alike).
-    """
-    if factor < 0:
-        raise ValueError("factor must be >= 0")
-    a, b = float(params["a"]), float(params["b"])
-    new_mean = max(a / (a + b) * factor, 1e-9)
-    scaled = params.copy()
-    scaled["a"] = new_mean * (a + b)
-    scaled["b"] = (a + b) - scaled["a"]
-    return scaled
