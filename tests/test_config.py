@@ -63,6 +63,7 @@ window_months = 6
         (MINIMAL + "[settings]\nmax_csv_rows = -1\n", "'settings.max_csv_rows' must be >= 0"),
         (MINIMAL + "[settings]\nmax_account_pages = -5\n", "'settings.max_account_pages' must be >= 0, got -5"),
         (MINIMAL + "[settings]\nsatisfaction_scale = [5, 1]\n", "satisfaction_scale"),
+        (MINIMAL + "[settings]\npurchase_model = 'pareto'\n", "'settings.purchase_model' must be one of auto, bgnbd, mbgnbd, paretonbd, got 'pareto'"),
         (MINIMAL + "[sources.transactions.columns]\nspend = 'x'\n", "unknown key 'sources.transactions.columns.spend'"),
         ("[sources.customers]\npath = 'c.csv'\n", "transactions are required"),
         ("[sources.transactions]\nformat = 'csv'\n", "'sources.transactions.path' is missing"),

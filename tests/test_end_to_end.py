@@ -307,14 +307,14 @@ def test_the_log_shows_every_stage_as_it_finishes(published):
     _, folder = published
     lines = (folder.parent.parent / "report.log").read_text().splitlines()
     # earlier periods (tier history) before the report period, so no earlier file is held beside it
-    stages = ["validated ", "aggregated customer months", "(tier history)", f"customer file {PERIOD}:",
-              "cohorts, account months", "migration, tier history and clusters", "analyse done", "notebook done",
+    stages = ["validated ", "aggregated customer months", "purchase model: ", "(tier history)", f"customer file {PERIOD}:",
+              "cohorts and account months", "migration, tier history and clusters", "analyse done", "notebook done",
               "export done", "published"]  # fmt: skip
     positions = [next((i for i, line in enumerate(lines) if stage in line), -1) for stage in stages]
     assert -1 not in positions, [s for s, p in zip(stages, positions) if p == -1]
     assert positions == sorted(positions)
     customers = len(pd.read_csv(folder / "customers.csv", usecols=["customer_id"]))
-    assert f"{customers:,} customers" in lines[positions[3]]
+    assert f"{customers:,} customers" in lines[positions[4]]
 
 
 def test_account_sheets_stop_at_max_account_pages(small_demo, tmp_path):

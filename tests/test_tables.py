@@ -66,3 +66,70 @@ def test_customer_lists_match_the_full_sort():
     prior = rising["revenue_prior"].to_numpy()
     growth = rising["revenue_recent"].to_numpy() / np.maximum(prior, 1.0)
     assert table["Revenue growth"].tolist() == ["from nothing" if p <= 0 else f"x{g:,.1f}" for p, g in zip(prior, growth)]
+
+
+def model_summary(predicted=(1100.0, 980.0, float("nan")), mae=(0.50, 0.55, float("nan")), chosen="bgnbd"):
+    """summary.json's ``purchase_model`` for three models on a holdout where customers made 1,000 purchases."""
+    names, labels = ["bgnbd", "mbgnbd", "paretonbd"], ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
+    rows = [
+        {"name": n, "model": m, "customers": 2000, "predicted_total": p, "actual_total": 1000.0,
+         "aggregate_error": p / 1000 - 1, "mae": e, "edges": "", "error": "" if e == e else "the likelihood is not finite"}
+        for n, m, p, e in zip(names, labels, predicted, mae)
+    ]  # fmt: skip
+    return {"purchase_model": {"chosen": chosen, "model": dict(zip(names, labels))[chosen], "setting": "auto",
+                               "reason": "BG/NBD had the lowest error per customer on the holdout (MBG/NBD's was 10.0% higher).",
+                               "weeks": 26, "calibration_end": "2026-04-30", "comparison": rows}}  # fmt: skip
+
+
+def test_model_comparison_table_best_first_failed_last_chosen_marked():
+    from custlab.report.tables import model_comparison_table, style_model_comparison
+
+    table = model_comparison_table(model_summary())
+    assert list(table.index) == ["BG/NBD (chosen)", "MBG/NBD", "Pareto/NBD"]
+    assert table["Miss against the best"].iloc[:2].round(6).tolist() == [0.0, 0.1]
+    assert table.loc["Pareto/NBD", "Note"] == "The likelihood is not finite."
+    html = style_model_comparison(table).data
+    assert "n/a" in html and "+10.0%" in html and "NaN" not in html and "nan" not in html
+    # no failure, no edge: no empty Note column
+    clean = model_comparison_table(model_summary(predicted=(1100.0, 980.0, 1010.0), mae=(0.5, 0.55, 0.6)))
+    assert "Note" not in clean
+    assert model_comparison_table({}).empty and "not compared" in style_model_comparison(model_comparison_table({})).data
+
+
+def test_model_check_sentences_state_what_the_numbers_say():
+    from custlab.report.tables import model_check_sentences
+
+    over = model_check_sentences(model_summary())
+    assert over[0].startswith("Purchase model: BG/NBD had the lowest error")
+    assert "predicted 1,100 purchases in the following 26 weeks; customers made 1,000 (10.0% too many)" in over[1]
+    assert "missed by 0.5 purchases on average, where a customer made 0.5." in over[1]
+    assert "Trust it for totals and groups" in over[1]
+    under = model_check_sentences(model_summary(chosen="mbgnbd"))
+    assert "(2.0% too few)" in under[1] and "Trust it for totals" in under[1]
+    far = model_check_sentences(model_summary(predicted=(1300.0, 980.0, 1.0)))
+    assert "(30.0% too many)" in far[1] and "off by more than 10%" in far[1]
+    close = model_check_sentences(model_summary(mae=(0.2, 0.55, 0.6)))
+    assert "Close for totals and for single customers." in close[1]
+    exact = model_summary(predicted=(1000.4, 980.0, 1010.0), mae=(0.5, 0.55, 0.6))
+    for row in exact["purchase_model"]["comparison"]:
+        row["edges"] = "no drop-out visible in the data"
+    lines = model_check_sentences(exact)
+    assert "(within 0.1%)" in lines[1] and lines[2] == "All 3 models: no drop-out visible in the data."
+    skipped = {"purchase_model": {"chosen": "bgnbd", "model": "BG/NBD", "note": "The purchase models were not compared (too few)."}}
+    assert model_check_sentences(skipped) == ["The purchase models were not compared (too few)."]
+
+
+def test_model_scenarios_and_equity_carry_their_interval():
+    from custlab.report.tables import model_scenario_table, retention_sentences
+
+    scenario = {"uplift_points": 1.0, "defection_factor": 0.9, "mean_dropout": 0.02, "customer_equity": 1100.0,
+                "equity_change": 0.1, "customer_equity_low": 1000.0, "customer_equity_high": 1250.0}  # fmt: skip
+    summary = {"currency": "EUR", "lifetime_value": {
+        "purchase_model": "paretonbd", "horizon_months": 36, "discount_rate_annual": 0.1, "customer_equity": 1000.0,
+        "customer_equity_low": 900.0, "customer_equity_high": 1150.0, "model_scenarios": [scenario]}}  # fmt: skip
+    table = model_scenario_table(summary, "EUR")
+    assert table.loc["+1 points", "90% interval"] == "EUR 1,000 to EUR 1,250"
+    assert "Mean drop-out per week" in table and table.loc["+1 points", "Change"] == "+10.0%"
+    assert any("is EUR 1,000 (90% interval EUR 900 to EUR 1,150" in line for line in retention_sentences(summary))
+    del scenario["customer_equity_low"], scenario["customer_equity_high"]
+    assert "90% interval" not in model_scenario_table(summary, "EUR")

@@ -168,7 +168,7 @@ plots.survival_curves(retention.lapse_survival(result.customers, "kind", summary
 # %% [markdown]
 # ### What customers are expected to be worth
 #
-# Lifetime value per customer: the expected profit of its future purchases over the horizon, discounted. The purchase model (BG/NBD) estimates how often each customer will buy and whether it is still "alive"; the spend model (Gamma-Gamma) how much it will spend per purchase; each customer's own profit margin turns spend into profit.
+# Lifetime value per customer: the expected profit of its future purchases over the horizon, discounted. The purchase model (BG/NBD, MBG/NBD or Pareto/NBD, whichever predicted best; see "Can the model be trusted?") estimates how often each customer will buy and whether it is still "alive"; the spend model (Gamma-Gamma) how much it will spend per purchase; each customer's own profit margin turns spend into profit. The 90% interval of customer equity comes from redrawing both models' parameters within their statistical uncertainty.
 
 # %%
 tables.style_value_by(tables.value_by(result.customers, "kind"), currency)
@@ -189,7 +189,16 @@ tables.style_scenarios(tables.model_scenario_table(summary, currency))
 # %% [markdown]
 # ### Can the model be trusted?
 #
-# The purchase model is refitted on the data up to six months before the period end and asked how many purchases customers would make in those six months, grouped by how often they had bought before. Bars of the same height mean the model predicts well.
+# Three purchase models are fitted on the data up to six months before the period end and asked how many purchases each customer would make in those six months. The one whose predictions miss customers' actual purchases least is chosen; where two are within 1%, the simpler one. The chosen model is then refitted on the whole history to value the customers.
+
+# %%
+tables.sentences_html(tables.model_check_sentences(summary))
+
+# %%
+tables.style_model_comparison(tables.model_comparison_table(summary))
+
+# %% [markdown]
+# The chosen model's predictions, grouped by how often customers had bought before the six months. Bars of the same height mean the model predicts well.
 
 # %%
 plots.holdout_chart(result.holdout);
@@ -287,7 +296,7 @@ tables.quarantine_html(result.quarantine)
 # - **Lean big customer**: revenue in the top `rules.lean_big_top_revenue_share` of active customers (default 10%) and profit below `rules.lean_big_max_margin` of revenue (default 5%). The cost named is the waterfall term whose share of revenue most exceeds its median among the other big customers.
 # - **One-off bulk buyer**: exactly one order in the customer's whole history, worth at least `rules.bulk_order_multiple` (default 10) times the median customer's average order value.
 # - **Retention rate**: of the customers who bought in the window before the report window, the share who bought in the report window.
-# - **Lifetime value**: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma fitted by maximum likelihood on each customer's purchase days (same-day purchases merged; time in weeks). CLV = Σ over months of the horizon of expected purchases × expected spend × the customer's profit margin ÷ (1 + monthly discount rate)^month. No value after the horizon is counted; acquisition cost is not subtracted. Settings `clv_horizon_months` and `discount_rate` (annual).
+# - **Lifetime value**: a purchase model — BG/NBD (Fader, Hardie & Lee 2005), MBG/NBD (Batislam et al. 2007) or Pareto/NBD (Schmittlein et al. 1987), chosen by the lowest mean absolute error per customer on the last six months when fitted on the data before them (within 1%, the simpler; setting `purchase_model`) — and Gamma-Gamma spend, fitted by maximum likelihood on each customer's purchase days (same-day purchases merged; time in weeks). CLV = Σ over months of the horizon of expected purchases × expected spend × the customer's profit margin ÷ (1 + monthly discount rate)^month. No value after the horizon is counted; acquisition cost is not subtracted. Settings `clv_horizon_months` and `discount_rate` (annual). The 90% interval of customer equity: the 5th and 95th percentiles over 100 seeded draws of both models' parameters from their estimated covariance (normal on the log scale), each draw valued on a seeded sample of 2,000 customers with quarterly discounting and applied to the whole base as a ratio.
 # - **Satisfied defector**: no purchase for `lapse_months` months, and a latest survey score of at least the satisfied threshold (`satisfied_min`, by default the top quarter of the scale).
 # - **Tiers** (settings in `[tiers]`): value = half the profit over the window plus half the expected profit per year (lifetime value over its horizon). *Invalid*: at least six months of history, not big, not rising, not a bulk buyer, and either silent for nine months and three of its usual gaps between purchases, or losing money now and expected to. *Key / important / general*: the remaining customers ranked by value, cut where their cumulative share of positive value reaches 55%, 82% and 98.5%. *Maintenance*: the rest, customers with less than six months of history, one-off bulk buyers and rising small customers. Lean big customers are general.
 # - **Rising**: revenue and orders of the last six months at least twice those of the six months before, at least six recent orders, and not among the biggest customers.

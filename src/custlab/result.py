@@ -41,7 +41,11 @@ class PeriodResult:
     scenarios : DataFrame
         Retention scenarios with their arithmetic (see :func:`custlab.clv.retention_scenarios`).
     holdout : DataFrame
-        The purchase model checked out of sample (see :func:`custlab.analysis.customer_value.holdout_check`).
+        The chosen purchase model checked out of sample, by past purchases
+        (see :func:`custlab.clv.calibration_holdout_table`).
+    model_comparison : DataFrame
+        BG/NBD, MBG/NBD and Pareto/NBD on the same holdout (see
+        :func:`custlab.clv.selection.compare_purchase_models`).
     tier_history : DataFrame
         Tier sizes and profit for the report period and the periods before it.
     movers : DataFrame
@@ -65,6 +69,7 @@ class PeriodResult:
     cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
     scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     holdout: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model_comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
     tier_history: pd.DataFrame = field(default_factory=pd.DataFrame)
     movers: pd.DataFrame = field(default_factory=pd.DataFrame)
     cluster_profile: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -89,6 +94,7 @@ FRAME_FILES = {
     "cohorts": "cohorts.csv",
     "scenarios": "scenarios.csv",
     "holdout": "holdout.csv",
+    "model_comparison": "model_comparison.csv",
     "tier_history": "tier_history.csv",
     "movers": "movers.csv",
     "cluster_profile": "cluster_profile.csv",

@@ -182,6 +182,7 @@ def build(
     history: bool = False,
     reads: PeriodReads | None = None,
     risk: bool = True,
+    purchase_model: str = "bgnbd",
 ) -> CustomerFile:
     """Compute the customer file of ``period`` (``customer_month`` must reach its last month).
 
@@ -194,7 +195,8 @@ def build(
     :func:`fetch_reads`, with the same ``history``), which the file takes over;
     without them they are made here. ``risk=False`` leaves the report period's
     risk columns to the caller (:func:`add_risk`), whose SQL can then run ahead
-    while this file is computed.
+    while this file is computed. ``purchase_model`` names the model of lifetime
+    value (see :func:`custlab.analysis.customer_value.choose_model`).
     """
     settings = config.settings
     window_start = profit_window_start(config, period, first_month)
@@ -220,7 +222,9 @@ def build(
         loyalty.loyalty_flags(customers, period.end, settings.lapse_months, settings.satisfied_threshold)
     )
     retention_rate = retention.retention_rate(*counts) if counts else None
-    values, value_model, notes = customer_value.lifetime_value(rfm, customers, settings, retention_rate, predictions=not history)
+    values, value_model, notes = customer_value.lifetime_value(
+        rfm, customers, settings, retention_rate, predictions=not history, model=purchase_model
+    )
     del rfm
     frames.add_columns(customers, values)
     del values

@@ -115,9 +115,10 @@ def analyse(
         inputs = facts.prepare_inputs(con, kind or None)
         first_month = aggregate_facts(con, config, report_period, stage)
         profit_inputs = profit.ProfitInputs(default_gross_margin=config.settings.default_gross_margin, **inputs)
-        files = customer_files(con, config, report_period, first_month, profit_inputs, "customers" in checked.tables, stage)
+        choice = purchase_model_choice(con, config, report_period, stage)
+        files = customer_files(con, config, report_period, first_month, profit_inputs, "customers" in checked.tables, choice.name, stage)
         extras = report_period_extras(con, config, report_period, files)
-        stage.done("cohorts, account months and the holdout sample")
+        stage.done("cohorts and account months")
     current, earlier = files.current, files.earlier
     customers = current.customers
     movers, migration_counts = add_migration(customers, earlier)
@@ -126,13 +127,14 @@ def analyse(
     cluster_profile, cluster_diagnostics, clusters_k, cluster_stability = add_clusters(customers, notes)
     stage.done("migration, tier history and clusters")
     customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
-    notes += period_notes(report_period, checked, files, extras, first_month)
+    notes += period_notes(report_period, checked, files, choice, first_month)
     concentration = risk.concentration(customers, config.rules)
     window_discount = (1 + config.settings.discount_rate) ** (config.settings.window_months / 12) - 1
     scenarios = clv_scenarios(current.retention_rate, window_discount, profit.active_customers(customers, ["profit"]))
     figures = PeriodFigures(
         customers=customers, window_start=current.window_start, retention_counts=current.retention_counts,
-        retention_rate=current.retention_rate, value_model=current.value_model, holdout=extras.holdout_summary,
+        retention_rate=current.retention_rate, value_model=current.value_model, holdout=holdout_summary(choice),
+        purchase_model=choice.summary,
         has_surveys=current.has_surveys, terms=cost_terms(inputs), tier_table=tier_table,
         migration=migration_counts, previous_period=earlier[0][0].label if earlier else None,
         clusters_k=clusters_k, cluster_stability=cluster_stability, scenarios=scenarios, concentration=concentration,
@@ -142,7 +144,8 @@ def analyse(
     return PeriodResult(
         summary=summary, customers=customers.reset_index(drop=True), waterfall=profit.profit_waterfall(customers),
         quality=checked.quality, quarantine=extras.quarantine, cohorts=extras.cohorts, scenarios=scenarios,
-        holdout=extras.holdout, tier_history=tier_history(tier_table, report_period, files.earlier_tiers),
+        holdout=choice.holdout, model_comparison=choice.comparison,
+        tier_history=tier_history(tier_table, report_period, files.earlier_tiers),
         movers=movers, cluster_profile=cluster_profile, cluster_diagnostics=cluster_diagnostics,
         concentration_history=pd.DataFrame([{"period": report_period.label, **concentration}, *files.earlier_concentration]),
         account_months=extras.account_months, account_tiers=account_tiers(customers, report_period, earlier),
@@ -227,7 +230,7 @@ def history_plan(config: Config, report_period: Period, first_month: date) -> li
 
 def customer_files(
     con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, first_month: date,
-    profit_inputs: profit.ProfitInputs, has_customers: bool, stage: _Stages,
+    profit_inputs: profit.ProfitInputs, has_customers: bool, purchase_model: str, stage: _Stages,
 ) -> CustomerFiles:  # fmt: skip
     """Build every period's customer file, each reduced at once to what the history needs.
 
@@ -247,14 +250,15 @@ def customer_files(
                 reader.start(customer_file.stage_reads, config, plan[step + 1][0], first_month, plan[step + 1][1])
             if history:  # the file itself is not kept: only what keep_history takes of it
                 keep_history(built_files, period_now, config, customer_file.build(
-                    con, config, period_now, first_month, profit_inputs, history=True, reads=reads).customers)
+                    con, config, period_now, first_month, profit_inputs, history=True, reads=reads,
+                    purchase_model=purchase_model).customers)
                 stage.done(f"customer file {period_now.label} (tier history)")
                 continue
             # The report period's other SQL (its risk columns, the cohorts, the holdout sample)
             # runs ahead too, while its file is computed.
-            calibration_end = report_period.end - timedelta(weeks=HOLDOUT_WEEKS)
-            reader.start(stage_report_reads, config, report_period, first_month, calibration_end, has_customers)
-            current = customer_file.build(con, config, report_period, first_month, profit_inputs, reads=reads, risk=False)
+            reader.start(stage_report_reads, config, report_period, first_month, has_customers)
+            current = customer_file.build(con, config, report_period, first_month, profit_inputs, reads=reads, risk=False,
+                                          purchase_model=purchase_model)  # fmt: skip
             del reads
             built_files.staged = reader.take()
     current.customers = customer_file.add_risk(
@@ -286,15 +290,12 @@ class ReportExtras:
     quarantine: pd.DataFrame
     cohorts: pd.DataFrame
     account_months: pd.DataFrame
-    holdout: pd.DataFrame
-    holdout_summary: dict
-    holdout_note: str | None
 
 
 def report_period_extras(
     con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, files: CustomerFiles
 ) -> ReportExtras:
-    """The quarantine, the cohorts, the account sheets' months and the purchase model's holdout check.
+    """The quarantine, the cohorts and the account sheets' months.
 
     Account sheets go to at most ``max_account_pages`` key and important
     customers: only their months are read, so the cost does not grow with the
@@ -303,15 +304,29 @@ def report_period_extras(
     customers, staged = files.current.customers, files.staged
     customers["account_sheet"] = account_sheets.select_account_sheets(customers, config.settings.max_account_pages)
     account_ids = customers.loc[customers["account_sheet"], "customer_id"]
+    return ReportExtras(validation.quarantine_frame(con), session.fetch_table(con, staged.cohorts), facts.customer_months(con, account_ids))
+
+
+def purchase_model_choice(con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, stage: _Stages):
+    """The purchase model for lifetime value, chosen on the last :data:`HOLDOUT_WEEKS` weeks before the
+    period end (see :func:`custlab.analysis.customer_value.choose_model`), before any customer file uses it."""
     calibration_end = report_period.end - timedelta(weeks=HOLDOUT_WEEKS)
-    quarantine = validation.quarantine_frame(con)
-    cohorts = session.fetch_table(con, staged.cohorts)
-    account_months = facts.customer_months(con, account_ids)
-    # checked at once: the two per-customer frames are not kept
-    holdout, holdout_summary, holdout_note = check_purchase_model(
-        session.fetch_table(con, staged.calibration_rfm), session.fetch_table(con, staged.holdout), calibration_end
-    )
-    return ReportExtras(quarantine, cohorts, account_months, holdout, holdout_summary, holdout_note)
+    choice = customer_value.choose_model(
+        facts.customer_rfm(con, calibration_end), facts.holdout_purchases(con, calibration_end, report_period.end),
+        HOLDOUT_WEEKS, config.settings.purchase_model, calibration_end,
+    )  # fmt: skip
+    stage.done(f"purchase model: {choice.summary['model']} ({len(choice.comparison)} compared on the holdout)")
+    return choice
+
+
+def holdout_summary(choice) -> dict:
+    """The chosen model's out-of-sample check for summary.json (empty when there was none)."""
+    if choice.holdout.empty:
+        return {}
+    row = choice.comparison.set_index("name").loc[choice.name]
+    return {"weeks": HOLDOUT_WEEKS, "calibration_end": choice.summary.get("calibration_end"), "model": choice.name,
+            "actual_total": float(row["actual_total"]), "predicted_total": float(row["predicted_total"]),
+            "mae": float(row["mae"])}  # fmt: skip
 
 
 def add_migration(customers: pd.DataFrame, earlier: list[tuple[Period, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -345,7 +360,7 @@ def add_clusters(customers: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFram
 
 
 def period_notes(
-    report_period: Period, checked: validation.ValidationResult, files: CustomerFiles, extras: ReportExtras, first_month: date
+    report_period: Period, checked: validation.ValidationResult, files: CustomerFiles, choice, first_month: date
 ) -> list[str]:
     """The report's sentences on data left out, derived columns, absent inputs and skipped checks."""
     notes, current, staged = [], files.current, files.staged
@@ -363,8 +378,8 @@ def period_notes(
             f"The retention rate compares with a previous window shortened to {first_month:%Y-%m}..{current.window_start:%Y-%m}: "
             "the data starts later than a full window before."
         )
-    if extras.holdout_note:
-        notes.append(extras.holdout_note)
+    if choice.note:
+        notes.append(choice.note)
     return notes
 
 
@@ -402,9 +417,8 @@ class StagedReport:
     ----------
     risk : StagedRisk
         The tables of the risk columns (:func:`custlab.analysis.customer_file.stage_risk_reads`).
-    cohorts, calibration_rfm, holdout : str
-        Tables of the cohort counts, of the RFM summary at the holdout's calibration
-        end and of the purchases after it.
+    cohorts : str
+        Table of the cohort counts.
     after_period : int
         Transaction lines dated after the period (kept out of it).
     unknown_customers : int
@@ -413,14 +427,12 @@ class StagedReport:
 
     risk: customer_file.StagedRisk
     cohorts: str
-    calibration_rfm: str
-    holdout: str
     after_period: int
     unknown_customers: int
 
 
 def stage_report_reads(
-    con: duckdb.DuckDBPyConnection, config: Config, period: Period, first_month: date, calibration_end: date, has_customers: bool
+    con: duckdb.DuckDBPyConnection, config: Config, period: Period, first_month: date, has_customers: bool
 ) -> StagedReport:
     """Run the report period's remaining SQL into tables of the database: no frame.
 
@@ -436,32 +448,9 @@ def stage_report_reads(
     return StagedReport(
         risk=customer_file.stage_risk_reads(con, config, window_start, period.end),
         cohorts=facts.cohort_counts(con, into="staged_cohorts"),
-        calibration_rfm=facts.customer_rfm(con, calibration_end, into="staged_calibration_rfm"),
-        holdout=facts.holdout_purchases(con, calibration_end, period.end, into="staged_holdout"),
         after_period=con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [period.end]).fetchall()[0][0],
         unknown_customers=unknown,
     )
-
-
-def check_purchase_model(
-    rfm_calibration: pd.DataFrame, holdout_counts: pd.DataFrame, calibration_end: date
-) -> tuple[pd.DataFrame, dict, str | None]:
-    """The purchase model fitted up to ``calibration_end`` against the purchases after it.
-
-    Returns the table of :func:`custlab.analysis.customer_value.holdout_check` (empty when
-    skipped), its summary for summary.json, and a note for the report when the
-    check was skipped because the model could not be fitted (None otherwise).
-    Fewer than 50 customers known by ``calibration_end`` skip it silently.
-    """
-    if len(rfm_calibration) < 50:
-        return pd.DataFrame(), {}, None
-    try:
-        holdout = customer_value.holdout_check(rfm_calibration, holdout_counts, HOLDOUT_WEEKS)
-    except (customer_value.ConvergenceError, ValueError) as exc:
-        return pd.DataFrame(), {}, f"Out-of-sample check of the purchase model skipped ({exc})."
-    summary = {"weeks": HOLDOUT_WEEKS, "calibration_end": calibration_end.isoformat(),
-               "actual_total": holdout.attrs["actual_total"], "predicted_total": holdout.attrs["predicted_total"]}
-    return holdout.reset_index(), summary, None
 
 
 def clv_scenarios(retention_rate: float, discount_rate: float, active: pd.DataFrame) -> pd.DataFrame:

@@ -33,7 +33,9 @@ class PeriodFigures:
     value_model : dict
         The lifetime-value model's facts (:func:`custlab.analysis.customer_value.lifetime_value`).
     holdout : dict
-        The out-of-sample check of the purchase model (empty when skipped).
+        The out-of-sample check of the chosen purchase model (empty when skipped).
+    purchase_model : dict
+        The models compared on the holdout, the one chosen and why.
     has_surveys : bool
         Whether satisfaction figures exist.
     terms : dict
@@ -62,6 +64,7 @@ class PeriodFigures:
     retention_rate: float
     value_model: dict
     holdout: dict
+    purchase_model: dict
     has_surveys: bool
     terms: dict
     tier_table: pd.DataFrame
@@ -97,6 +100,8 @@ def _retention_figures(figures: PeriodFigures, loyalty_figures: dict) -> dict:
         "retention_previous_customers": previous_buyers,
         "retention_retained_customers": retained,
         "customer_equity": figures.value_model.get("customer_equity"),
+        "customer_equity_low": figures.value_model.get("customer_equity_low"),
+        "customer_equity_high": figures.value_model.get("customer_equity_high"),
         "satisfied_defector_share": loyalty_figures.get("satisfied_defector_share"),
         "satisfied_defector_count": int(customers["satisfied_defector"].sum()),
         "rising_count": int(customers["rising"].sum()),
@@ -137,6 +142,7 @@ def period_summary(config: Config, period: Period, kind: str, figures: PeriodFig
         "terms": figures.terms,
         "lifetime_value": figures.value_model,
         "holdout": figures.holdout,
+        "purchase_model": figures.purchase_model,
         "loyalty": loyalty_figures,
         "retention_scenarios": figures.scenarios.to_dict(orient="records"),
         "tier_counts": figures.tier_table["customers"].to_dict(),

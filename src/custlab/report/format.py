@@ -44,6 +44,14 @@ def percent(value, digits: int = 1) -> str:
     return f"{float(value):.{digits}%}"
 
 
+def change(value, digits: int = 1) -> str:
+    """A relative change, signed: ``0.024`` -> ``"+2.4%"``, ``-0.1`` -> ``"-10.0%"``."""
+    if is_missing(value):
+        return MISSING
+    text = f"{float(value):+.{digits}%}"
+    return text[1:] if float(text[1:-1]) == 0 else text  # no sign on a change that rounds to nothing
+
+
 def points(value, digits: int = 1) -> str:
     """A change of a share in percentage points: ``0.021`` -> ``"+2.1 pts"``."""
     if is_missing(value):
@@ -95,7 +103,7 @@ def text(value) -> str:
 
 
 def formatter(kind: str | Callable, currency: str = "") -> Callable[[object], str]:
-    """The formatting function of a column kind: ``money``, ``percent``, ``points``,
+    """The formatting function of a column kind: ``money``, ``percent``, ``change``, ``points``,
     ``count``, ``number``, ``score``, ``day``, ``month`` or ``text`` (or a function)."""
     if callable(kind):
         return kind
@@ -103,6 +111,7 @@ def formatter(kind: str | Callable, currency: str = "") -> Callable[[object], st
         "money": lambda v: money(v, currency),
         "percent": percent,
         "percent0": lambda v: percent(v, 0),
+        "change": change,
         "points": points,
         "count": count,
         "number": number,
@@ -117,7 +126,7 @@ def formatter(kind: str | Callable, currency: str = "") -> Callable[[object], st
 
 
 #: Column kinds whose cells are numbers (right-aligned).
-NUMERIC_KINDS = {"money", "percent", "percent0", "points", "count", "number", "score"}
+NUMERIC_KINDS = {"money", "percent", "percent0", "change", "points", "count", "number", "score"}
 
 
 def default_kind(values: pd.Series) -> str:

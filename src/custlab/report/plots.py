@@ -47,6 +47,13 @@ def _money_axis(ax: Axes, currency: str, axis: str = "y") -> None:
     (ax.set_ylabel if axis == "y" else ax.set_xlabel)(label)
 
 
+def nothing_to_show(ax: Axes, message: str) -> Axes:
+    """An empty chart that says why it is empty (a missing analysis is never drawn as zeros)."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10, color="#52606d", transform=ax.transAxes)
+    return ax
+
+
 def profit_waterfall(waterfall: pd.DataFrame, ax: Axes | None = None, currency: str = "") -> Axes:
     """Bridge from revenue to customer profit: each cost a falling bar, subtotals in full.
 
@@ -203,6 +210,8 @@ def holdout_chart(holdout: pd.DataFrame, ax: Axes | None = None, weeks: int = 26
     """Purchases the model predicted for the holdout against what happened, by past purchases."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4))
+    if holdout.empty:
+        return nothing_to_show(ax, "No out-of-sample check this period: the purchase models were not compared.")
     positions = np.arange(len(holdout))
     ax.bar(positions - 0.2, holdout["actual"], width=0.4, color=SUBTOTAL_COLOR, label="Actual")
     ax.bar(positions + 0.2, holdout["predicted"], width=0.4, color="#9aa5b1", label="Predicted by the model")

@@ -52,6 +52,8 @@ _EXTENSION_FORMATS = {
 #: expected-loss rates (IFRS 9 provision matrix; illustrative defaults).
 ECL_BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 DEFAULT_ECL_RATES = {"current": 0.005, "1-30": 0.02, "31-60": 0.05, "61-90": 0.15, "over 90": 0.50}
+#: Values of ``settings.purchase_model`` (see :mod:`custlab.clv.selection`).
+PURCHASE_MODEL_NAMES = ("auto", "bgnbd", "mbgnbd", "paretonbd")
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,10 @@ class Settings:
     satisfied_min : float or None
         Lowest score that counts as "satisfied"; None means the top quarter of
         the scale (4 and 5 on 1-5, 8 to 10 on 0-10).
+    purchase_model : str
+        The purchase model of lifetime value: ``auto`` (BG/NBD, MBG/NBD and
+        Pareto/NBD compared on a holdout, the best per customer taken),
+        ``bgnbd``, ``mbgnbd`` or ``paretonbd``.
     max_csv_rows : int
         A published table with more rows is written as Parquet instead of csv
         (default 1,000,000: about what a spreadsheet opens, 1,048,576 rows).
@@ -151,6 +157,7 @@ class Settings:
     clv_horizon_months: int = 36
     lapse_months: int = 6
     satisfied_min: float | None = None
+    purchase_model: str = "auto"
     max_csv_rows: int = 1_000_000
     max_account_pages: int = 1_000
 
@@ -413,12 +420,16 @@ def _parse_settings(raw: dict, file: Path) -> Settings:
         satisfied = float(_typed(satisfied, (int, float), "settings.satisfied_min", file))
         if not float(scale[0]) <= satisfied <= float(scale[1]):
             raise ConfigError(f"key 'settings.satisfied_min' must lie on the satisfaction scale {scale}", file=str(file))
+    purchase_model = _typed(raw.get("purchase_model", defaults.purchase_model), str, "settings.purchase_model", file)
+    if purchase_model not in PURCHASE_MODEL_NAMES:
+        raise ConfigError(f"key 'settings.purchase_model' must be one of {', '.join(PURCHASE_MODEL_NAMES)}, got {purchase_model!r}", file=str(file))
     max_csv_rows = _typed(raw.get("max_csv_rows", defaults.max_csv_rows), int, "settings.max_csv_rows", file)
     max_account_pages = _typed(raw.get("max_account_pages", defaults.max_account_pages), int, "settings.max_account_pages", file)
     for key, value in (("max_csv_rows", max_csv_rows), ("max_account_pages", max_account_pages)):
         if value < 0:
             raise ConfigError(f"key 'settings.{key}' must be >= 0, got {value}", file=str(file))
     return Settings(
+        purchase_model=purchase_model,
         max_csv_rows=max_csv_rows,
         max_account_pages=max_account_pages,
         discount_rate=_rate(raw.get("discount_rate", defaults.discount_rate), "settings.discount_rate", file),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custlab.report import html
+from custlab.report.format import change, number
 from custlab.report.tables._format import customer_list, largest_where, money, percent
 
 
@@ -26,20 +27,113 @@ def scenario_table(scenarios: pd.DataFrame, currency: str = "") -> pd.DataFrame:
 
 
 def model_scenario_table(summary: dict, currency: str = "") -> pd.DataFrame:
-    """The model-based retention scenarios (BG/NBD drop-out cut like the defections)."""
+    """The model-based retention scenarios (the purchase model's drop-out cut like the defections),
+    with the 90% interval of each scenario's equity where it was computed."""
     model = summary.get("lifetime_value") or {}
     rows = model.get("model_scenarios") or []
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame(
+    dropout = "Mean drop-out per week" if model.get("purchase_model") == "paretonbd" else "Mean drop-out after a purchase"
+    table = pd.DataFrame(
         {
             "Retention": [f"+{r['uplift_points']:g} points" for r in rows],
             "Defections kept": [percent(r["defection_factor"], 0) for r in rows],
-            "Mean drop-out after a purchase": [percent(r["mean_dropout"], 2) for r in rows],
+            dropout: [percent(r["mean_dropout"], 2) for r in rows],
             "Customer equity (model)": [money(r["customer_equity"], currency) for r in rows],
-            "Change": [f"+{r['equity_change']:.1%}" for r in rows],
+            "90% interval": [interval(r.get("customer_equity_low"), r.get("customer_equity_high"), currency) for r in rows],
+            "Change": [change(r["equity_change"]) for r in rows],
         }
     ).set_index("Retention")
+    if not any("customer_equity_low" in r for r in rows):
+        table = table.drop(columns="90% interval")
+    return table
+
+
+def interval(low, high, currency: str = "") -> str:
+    """``"EUR 1,200 to EUR 1,900"``; ``n/a`` when either end is missing."""
+    return f"{money(low, currency)} to {money(high, currency)}" if low is not None and high is not None else money(None)
+
+
+def model_comparison_table(summary: dict) -> pd.DataFrame:
+    """The purchase models compared on the holdout (summary.json ``purchase_model``), best first:
+    what each predicted, what customers did, and how far each missed."""
+    choice = summary.get("purchase_model") or {}
+    rows = pd.DataFrame(choice.get("comparison") or [])
+    if rows.empty:
+        return pd.DataFrame()
+    rows = rows.sort_values("mae", na_position="last")
+    best = rows["mae"].min()
+    note = rows["error"].where(rows["error"].astype(bool), rows["edges"])
+    table = pd.DataFrame(
+        {
+            "Model": rows["model"] + (rows["name"] == choice.get("chosen")).map({True: " (chosen)", False: ""}),
+            "Purchases predicted": rows["predicted_total"],
+            "Purchases made": rows["actual_total"],
+            "Total off by": rows["aggregate_error"],
+            "Average miss per customer (purchases)": rows["mae"],
+            "Miss against the best": rows["mae"] / best - 1,
+            "Note": note.map(lambda v: f"{v[:1].upper()}{v[1:]}." if v else ""),
+        }
+    ).set_index("Model")
+    # a note every model shares is said once, in the sentences (model_check_sentences)
+    return table if table["Note"].nunique() > 1 else table.drop(columns="Note")
+
+
+def style_model_comparison(table: pd.DataFrame):
+    """Format :func:`model_comparison_table` for reading."""
+    kinds = {"Purchases predicted": "count", "Purchases made": "count", "Total off by": "change",
+             "Average miss per customer (purchases)": "number", "Miss against the best": "change", "Note": "text"}  # fmt: skip
+    return html.show(html.table(table, kinds, index="Model", empty="The purchase models were not compared this period."))
+
+
+def model_check_sentences(summary: dict) -> list[str]:
+    """Which purchase model the lifetime values use, why, and how far it missed on the holdout, in words."""
+    choice = summary.get("purchase_model") or {}
+    model = summary.get("lifetime_value") or {}
+    lines = []
+    if choice.get("note"):
+        lines.append(choice["note"])
+    elif choice.get("reason"):
+        lines.append(f"Purchase model: {choice['reason']}")
+    rows = {row["name"]: row for row in choice.get("comparison") or []}
+    chosen = rows.get(choice.get("chosen"))
+    if chosen and chosen.get("predicted_total") == chosen.get("predicted_total") and chosen.get("actual_total"):
+        lines.append(_holdout_sentence(chosen, choice))
+    notes = {row.get("error") or row.get("edges") for row in rows.values()}
+    if len(notes) == 1 and next(iter(notes)):
+        lines.append(f"All {len(rows)} models: {next(iter(notes))}.")
+    elif chosen and chosen.get("edges"):
+        lines.append(f"{choice['model']} on this data: {chosen['edges']}.")
+    used = model.get("purchase_model")
+    if used and choice.get("chosen") and used != choice["chosen"]:
+        lines.append(f"{model.get('purchase_model_label', used)} values the customers: {choice.get('model')} could not be fitted on the whole history.")
+    return lines
+
+
+#: A holdout total within this share of the actual is "close" for totals and groups.
+CLOSE_TOTAL = 0.10
+#: A mean miss per customer within this share of a customer's mean purchases is "close" customer by customer.
+CLOSE_CUSTOMER = 0.5
+
+
+def _holdout_sentence(row: dict, choice: dict) -> str:
+    predicted, actual = row["predicted_total"], row["actual_total"]
+    off = predicted / actual - 1
+    how_far = "within 0.1%" if abs(off) < 0.0005 else f"{abs(off):.1%} too {'many' if off > 0 else 'few'}"
+    per_customer = actual / row["customers"] if row.get("customers") else float("nan")
+    close_total = round(abs(off), 3) <= CLOSE_TOTAL  # as shown: "10.0% too many" is not "more than 10%"
+    close_customer = row["mae"] <= CLOSE_CUSTOMER * per_customer
+    if close_total and close_customer:
+        verdict = "Close for totals and for single customers."
+    elif close_total:
+        verdict = "Trust it for totals and groups of customers more than for any single customer."
+    else:
+        verdict = f"Its total was off by more than {CLOSE_TOTAL:.0%}: read lifetime values as rough."
+    return (
+        f"Fitted on the data to {choice.get('calibration_end', 'n/a')}, it predicted {predicted:,.0f} purchases in the "
+        f"following {choice.get('weeks', 0):g} weeks; customers made {actual:,.0f} ({how_far}). Customer by customer it missed "
+        f"by {number(row['mae'])} purchases on average, where a customer made {number(per_customer)}. {verdict}"
+    )
 
 
 def value_by(customers: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -88,9 +182,12 @@ def retention_sentences(summary: dict) -> list[str]:
         )
     model = summary.get("lifetime_value") or {}
     if model.get("customer_equity") is not None:
+        band = ""
+        if model.get("customer_equity_low") is not None:
+            band = f" (90% interval {interval(model['customer_equity_low'], model['customer_equity_high'], currency)}, from the uncertainty of the fitted models)"
         lines.append(
             f"Customer equity — the expected profit of today's customers over the next {model['horizon_months']} months, "
-            f"discounted at {model['discount_rate_annual']:.0%} a year — is {money(model['customer_equity'], currency)}."
+            f"discounted at {model['discount_rate_annual']:.0%} a year — is {money(model['customer_equity'], currency)}{band}."
         )
     loyalty = summary.get("loyalty") or {}
     if loyalty.get("surveyed_leavers"):
@@ -99,13 +196,6 @@ def retention_sentences(summary: dict) -> list[str]:
             f"{percent(loyalty.get('satisfied_defector_share'), 0)} had said they were satisfied. "
             f"Satisfied customers still buying: {percent(loyalty.get('retention_satisfied'), 0)}; "
             f"the others: {percent(loyalty.get('retention_not_satisfied'), 0)}."
-        )
-    holdout = summary.get("holdout") or {}
-    if holdout:
-        lines.append(
-            f"Out-of-sample check: fitted on data to {holdout['calibration_end']}, the purchase model predicted "
-            f"{holdout['predicted_total']:,.0f} purchases in the following {holdout['weeks']} weeks; customers made "
-            f"{holdout['actual_total']:,.0f}."
         )
     return lines
 
