@@ -107,6 +107,8 @@ def test_kpis_and_summary(five):
     assert summary["loss_making_share"] == pytest.approx(0.6)
     assert summary["terms"] == {
         "cogs": "from data",
+        "discount": "from data",
+        "channel_fee": "from data",
         "cost_to_serve": "from data",
         "carrying_cost": "from data",
         "expected_credit_loss": "from data",

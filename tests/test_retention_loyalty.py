@@ -82,7 +82,7 @@ def test_lapse_survival_groups():
     assert list(curves) == sorted(curves) and "unknown" in curves
     assert sum(int(c["at_risk"].iloc[1]) for c in curves.values()) == frame["first_purchase_month"].notna().sum()
     everyone = lapse_survival(frame, None, lapse_months=6, period_end=date(2026, 10, 31))
-    assert list(everyone) == ["all"] and int(everyone["all"]["at_risk"].iloc[1]) == frame["first_purchase_month"].notna().sum()
+    assert list(everyone) == ["all customers"] and int(everyone["all customers"]["at_risk"].iloc[1]) == frame["first_purchase_month"].notna().sum()
 
 
 def test_retention_rate_and_months_between():

@@ -77,7 +77,8 @@ def movers(previous: pd.DataFrame, current: pd.DataFrame, states: pd.DataFrame, 
     now = current.loc[moved.index, [c for c in ("value", "profit", "orders", "overdue_receivables", "tier_reason") if c in current]]
     before = previous.iloc[frames.row_positions(moved["customer_id"], previous["customer_id"])].set_axis(moved.index)
     table = moved.assign(
-        direction=np.where(moved["tier"].map(RANK) < moved["previous_tier"].map(RANK), "up", "down"),
+        # ranks as numbers: an empty selection maps to text, which does not compare
+        direction=np.where(moved["tier"].map(RANK).astype(float) < moved["previous_tier"].map(RANK).astype(float), "up", "down"),
         value_change=now["value"].to_numpy() - before["value"].to_numpy(),
     )
     up = table[table["direction"] == "up"].nlargest(limit, "value_change")

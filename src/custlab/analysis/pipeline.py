@@ -22,6 +22,7 @@ import pandas as pd
 from custlab import frames
 from custlab.aggregate import facts
 from custlab.analysis import account_sheets, clusters, customer_file, customer_value, migration, profit, risk
+from custlab.analysis.inputs import NEEDS, DataInputs, blank_unmet_columns
 from custlab.analysis.summary import PeriodFigures, period_summary
 from custlab.engine import session
 from custlab.exceptions import InputError
@@ -112,22 +113,24 @@ def analyse(
     stage = _Stages(progress)
     with session.scratch_connection() as con:
         checked = validate_sources(con, config, kind, as_of, stage)
+        data_inputs = DataInputs({t: frozenset(checked.columns_present(con, t)) for t in checked.tables},
+                                 purchase_log=config.sources["transactions"].purchase_log)  # fmt: skip
         inputs = facts.prepare_inputs(con, kind or None)
         first_month = aggregate_facts(con, config, report_period, stage)
         profit_inputs = profit.ProfitInputs(default_gross_margin=config.settings.default_gross_margin, **inputs)
         choice = purchase_model_choice(con, config, report_period, stage)
         files = customer_files(con, config, report_period, first_month, profit_inputs, "customers" in checked.tables, choice.name, stage)
-        extras = report_period_extras(con, config, report_period, files)
+        extras = report_period_extras(con, config, report_period, files, data_inputs.met()["revenue"])
         stage.done("cohorts and account months")
     current, earlier = files.current, files.earlier
     customers = current.customers
     movers, migration_counts = add_migration(customers, earlier)
     tier_table = migration.tier_summary(customers, config.tiers.policies)
-    notes = profit_inputs.notes() + current.notes
+    notes = ([NEEDS["revenue"].missing] if data_inputs.purchase_log else profit_inputs.notes()) + current.notes
     cluster_profile, cluster_diagnostics, clusters_k, cluster_stability = add_clusters(customers, notes)
     stage.done("migration, tier history and clusters")
     customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
-    notes += period_notes(report_period, checked, files, choice, first_month)
+    notes += period_notes(report_period, checked, files, choice, first_month, data_inputs.purchase_log)
     concentration = risk.concentration(customers, config.rules)
     window_discount = (1 + config.settings.discount_rate) ** (config.settings.window_months / 12) - 1
     scenarios = clv_scenarios(current.retention_rate, window_discount, profit.active_customers(customers, ["profit"]))
@@ -135,14 +138,16 @@ def analyse(
         customers=customers, window_start=current.window_start, retention_counts=current.retention_counts,
         retention_rate=current.retention_rate, value_model=current.value_model, holdout=holdout_summary(choice),
         purchase_model=choice.summary,
-        has_surveys=current.has_surveys, terms=cost_terms(inputs), tier_table=tier_table,
+        has_surveys=current.has_surveys, terms=cost_terms(data_inputs), tier_table=tier_table,
         migration=migration_counts, previous_period=earlier[0][0].label if earlier else None,
         clusters_k=clusters_k, cluster_stability=cluster_stability, scenarios=scenarios, concentration=concentration,
-        rows_quarantined=int(checked.quality["quarantined"].sum()), notes=notes,
+        rows_quarantined=int(checked.quality["quarantined"].sum()), notes=notes, inputs=data_inputs,
     )  # fmt: skip
     summary = period_summary(config, report_period, kind, figures)
+    waterfall = profit.profit_waterfall(customers, summary["terms"])
+    customers = blank_unmet_columns(customers, summary["inputs_met"])
     return PeriodResult(
-        summary=summary, customers=customers.reset_index(drop=True), waterfall=profit.profit_waterfall(customers),
+        summary=summary, customers=customers.reset_index(drop=True), waterfall=waterfall,
         quality=checked.quality, quarantine=extras.quarantine, cohorts=extras.cohorts, scenarios=scenarios,
         holdout=choice.holdout, model_comparison=choice.comparison,
         tier_history=tier_history(tier_table, report_period, files.earlier_tiers),
@@ -183,6 +188,12 @@ def aggregate_facts(con: duckdb.DuckDBPyConnection, config: Config, report_perio
         raise InputError(
             f"period {report_period.label} is outside the data, whose transactions run "
             f"{first_month:%Y-%m} to {last_data_month:%Y-%m}",
+            file=str(config.sources["transactions"].path),
+        )
+    if last_month > last_data_month:  # a quarter whose last months the data do not reach yet
+        raise InputError(
+            f"period {report_period.label} runs past the data, whose transactions end in {last_data_month:%Y-%m}: "
+            "report a period that ends by then",
             file=str(config.sources["transactions"].path),
         )
     facts.build_customer_month(con, first_month, last_month, config.settings)
@@ -293,7 +304,7 @@ class ReportExtras:
 
 
 def report_period_extras(
-    con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, files: CustomerFiles
+    con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, files: CustomerFiles, in_money: bool = True
 ) -> ReportExtras:
     """The quarantine, the cohorts and the account sheets' months.
 
@@ -302,7 +313,8 @@ def report_period_extras(
     customer base.
     """
     customers, staged = files.current.customers, files.staged
-    customers["account_sheet"] = account_sheets.select_account_sheets(customers, config.settings.max_account_pages)
+    pages = config.settings.max_account_pages if in_money else 0  # an account sheet is figures in money
+    customers["account_sheet"] = account_sheets.select_account_sheets(customers, pages)
     account_ids = customers.loc[customers["account_sheet"], "customer_id"]
     return ReportExtras(validation.quarantine_frame(con), session.fetch_table(con, staged.cohorts), facts.customer_months(con, account_ids))
 
@@ -360,7 +372,8 @@ def add_clusters(customers: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFram
 
 
 def period_notes(
-    report_period: Period, checked: validation.ValidationResult, files: CustomerFiles, choice, first_month: date
+    report_period: Period, checked: validation.ValidationResult, files: CustomerFiles, choice, first_month: date,
+    purchase_log: bool = False,
 ) -> list[str]:
     """The report's sentences on data left out, derived columns, absent inputs and skipped checks."""
     notes, current, staged = [], files.current, files.staged
@@ -370,12 +383,14 @@ def period_notes(
         notes.append(f"{staged.unknown_customers:,} customers in transactions have no row in the customers table (kind and region unknown).")
     for table, derived in checked.derived.items():
         for column, expression in derived.items():
-            notes.append(f"{table}.{column} is derived: {column} = {expression}.")
+            if not (purchase_log and table == "transactions" and column == "revenue"):  # the log's unit, not data
+                notes.append(f"{table}.{column} is derived: {column} = {expression}.")
     if not current.has_surveys:
         notes.append("No survey data: satisfaction versus loyalty is not computed.")
     if current.previous_start < first_month:
         notes.append(
-            f"The retention rate compares with a previous window shortened to {first_month:%Y-%m}..{current.window_start:%Y-%m}: "
+            f"The retention rate compares with a previous window shortened to {first_month:%Y-%m}.."
+            f"{current.window_start - timedelta(days=1):%Y-%m}: "
             "the data starts later than a full window before."
         )
     if choice.note:
@@ -383,13 +398,17 @@ def period_notes(
     return notes
 
 
-def cost_terms(inputs: dict[str, bool]) -> dict[str, str]:
+def cost_terms(data_inputs: DataInputs) -> dict[str, str]:
     """Where each cost term came from: ``from data``, ``assumed`` or ``absent``."""
+    has = data_inputs.has
+    receivables = "from data" if "receivables" in data_inputs.columns else "absent"
     return {
-        "cogs": "assumed" if not inputs["has_cost"] else "from data",
-        "cost_to_serve": "from data" if inputs["has_service"] else "absent",
-        "carrying_cost": "from data" if inputs["has_receivables"] else "absent",
-        "expected_credit_loss": "from data" if inputs["has_receivables"] else "absent",
+        "cogs": "from data" if has("transactions", "cost") else "assumed",
+        "discount": "from data" if has("transactions", "discount") else "absent",
+        "channel_fee": "from data" if has("transactions", "channel_fee") else "absent",
+        "cost_to_serve": "from data" if "service" in data_inputs.columns else "absent",
+        "carrying_cost": receivables,
+        "expected_credit_loss": receivables,
     }
 
 

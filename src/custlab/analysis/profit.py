@@ -14,6 +14,8 @@ functions on customer-level frames; no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,10 +68,10 @@ class ProfitInputs:
                 f"{self.default_gross_margin:.0%}, setting default_gross_margin)."
             )
         if not self.has_service:
-            notes.append("No service data: cost to serve is not computed (counted as 0).")
+            notes.append("No service data: cost to serve is left out of profit.")
         if not self.has_receivables:
             notes.append(
-                "No receivables data: receivables carrying cost and expected credit loss are not computed (counted as 0)."
+                "No receivables data: the receivables carrying cost and expected credit loss are left out of profit."
             )
         return notes
 
@@ -126,29 +128,54 @@ def customer_profit(customers: pd.DataFrame, inputs: ProfitInputs) -> pd.DataFra
     return out
 
 
-def profit_waterfall(customers: pd.DataFrame) -> pd.DataFrame:
+def profit_waterfall(customers: pd.DataFrame, sources: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Company totals of every waterfall step, in order.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        A customer file with the waterfall columns.
+    sources : Mapping, optional
+        Cost term -> ``from data``, ``assumed`` or ``absent`` (the summary's
+        ``terms``); a term not named is from data.
 
     Returns
     -------
     DataFrame
         Columns ``step`` (business label), ``term`` (column name), ``amount``
-        (signed: costs negative), ``running_total`` and ``kind`` (``start``,
-        ``cost`` or ``subtotal``). The last row's running total is total profit.
+        (signed: costs negative; 0 for an absent term, which profit leaves out),
+        ``running_total``, ``kind`` (``start``, ``cost`` or ``subtotal``) and
+        ``source``. The last row's running total is total profit.
     """
-    rows = [{"step": "Revenue", "term": "revenue", "amount": customers["revenue"].sum(), "kind": "start"}]
+    sources = sources or {}
+    rows = [{"step": "Revenue", "term": "revenue", "amount": customers["revenue"].sum(), "kind": "start", "source": "from data"}]
     running = rows[0]["amount"]
     rows[0]["running_total"] = running
     for term, label in COST_TERMS.items():
         amount = -float(customers[term].sum())
         running += amount
-        rows.append({"step": label, "term": term, "amount": amount, "running_total": running, "kind": "cost"})
+        rows.append({"step": label, "term": term, "amount": amount, "running_total": running, "kind": "cost",
+                     "source": sources.get(term, "from data")})  # fmt: skip
         if term in SUBTOTALS:
             column, sub_label = SUBTOTALS[term]
-            rows.append(
-                {"step": sub_label, "term": column, "amount": running, "running_total": running, "kind": "subtotal"}
-            )
-    return pd.DataFrame(rows, columns=["step", "term", "amount", "running_total", "kind"])
+            rows.append({"step": sub_label, "term": column, "amount": running, "running_total": running,
+                         "kind": "subtotal", "source": "from data"})  # fmt: skip
+    return pd.DataFrame(rows, columns=["step", "term", "amount", "running_total", "kind", "source"])
+
+
+def waterfall_labels(waterfall: pd.DataFrame, assumed_gross_margin: float | None = None) -> pd.Series:
+    """Each waterfall step's label, saying where a term is assumed or not in the data."""
+    def label(row) -> str:
+        if row.source == "absent":
+            return f"{row.step} (not in the data)"
+        if row.source == "assumed":
+            share = "" if assumed_gross_margin is None else f": {1 - assumed_gross_margin:.0%} of revenue"
+            return f"{row.step} (assumed{share})"
+        return row.step
+
+    if "source" not in waterfall:
+        return waterfall["step"]
+    return pd.Series([label(row) for row in waterfall.itertuples()], index=waterfall.index)
 
 
 def customer_waterfall(customers: pd.DataFrame, customer_id: str) -> pd.DataFrame:

@@ -72,6 +72,8 @@ def lapse_survival(customers: pd.DataFrame, by: str | None, lapse_months: int, p
     month); it has lapsed (event) when it has not bought for ``lapse_months``
     months by the period end, otherwise it is censored at its age today
     (months from the first purchase month to the period, both included).
+    Without ``by``, or when the column holds no value, there is one group,
+    ``all customers``.
     """
     from custlab.analysis.loyalty import months_between
 
@@ -83,7 +85,8 @@ def lapse_survival(customers: pd.DataFrame, by: str | None, lapse_months: int, p
     lifetime = (last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month) + 1
     age = months_between(buyers["first_purchase_month"], period_end) + 1
     duration = np.where(lapsed, lifetime, age)
-    groups = buyers[by].fillna("unknown").astype(str) if by else pd.Series("all", index=buyers.index)
+    grouped = bool(by) and by in buyers and buyers[by].notna().any()  # a column of nothing groups nobody
+    groups = buyers[by].fillna("unknown").astype(str) if grouped else pd.Series("all customers", index=buyers.index)
     # group codes once, not a comparison of every text value per group
     codes, names = pd.factorize(groups, sort=True)
     events = lapsed.to_numpy()

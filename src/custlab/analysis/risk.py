@@ -58,7 +58,11 @@ def largest_first(values: np.ndarray, n: int) -> np.ndarray:
     return candidates[np.argsort(negated[candidates], kind="stable")][:n]
 
 
-def concentration(customers: pd.DataFrame, rules: Rules = Rules(), ns=(1, 5, 10, 20)) -> dict[str, float]:
+#: The N of the top-N concentration figures.
+TOP_N = (1, 5, 10, 20)
+
+
+def concentration(customers: pd.DataFrame, rules: Rules = Rules(), ns=TOP_N) -> dict[str, float]:
     """Top-N shares of revenue and profit, HHI of revenue, effective customers, dependence count.
 
     Keys ``top{n}_customers_revenue_share`` and ``top{n}_customers_profit_share``

@@ -7,11 +7,12 @@ never 0, so a reader can tell "nothing" from "not computed".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from custlab.analysis import curves, flags, loyalty, profit, risk
+from custlab.analysis.inputs import DataInputs
 from custlab.periods import Period
 from custlab.sources.config import Config
 
@@ -56,6 +57,8 @@ class PeriodFigures:
         Rows set aside by validation.
     notes : list of str
         Assumptions and missing inputs.
+    inputs : DataInputs
+        The tables and columns the data provided (what each analysis can say).
     """
 
     customers: pd.DataFrame
@@ -76,6 +79,7 @@ class PeriodFigures:
     concentration: dict
     rows_quarantined: int
     notes: list[str]
+    inputs: DataInputs = field(default_factory=DataInputs)
 
 
 def _receivables_figures(customers: pd.DataFrame, window_start, period_end) -> dict:
@@ -126,6 +130,8 @@ def period_summary(config: Config, period: Period, kind: str, figures: PeriodFig
         "lapse_months": settings.lapse_months,
         "satisfied_min": settings.satisfied_threshold,
         **profit.profit_kpis(customers),
+        "orders": int(profit.active_customers(customers, ["orders"])["orders"].sum()),
+        "assumed_gross_margin": settings.default_gross_margin if figures.terms.get("cogs") == "assumed" else None,
         **curves.profitability_kpis(customers, config.rules.top_share),
         "lean_big_count": int(customers["lean_big"].sum()),
         "bulk_one_off_count": int(customers["bulk_one_off"].sum()),
@@ -153,8 +159,53 @@ def period_summary(config: Config, period: Period, kind: str, figures: PeriodFig
         "clusters_k": figures.clusters_k,
         "cluster_stability": figures.cluster_stability,
         "notes": figures.notes,
+        "inputs": figures.inputs.to_dict(),
+        "inputs_met": figures.inputs.met(),
     }
-    return json_safe(summary)
+    if figures.previous_period is None:
+        summary["migration"] = None
+    return json_safe(unmet_to_null(summary, summary["inputs_met"]))
+
+
+_CONCENTRATION_KEYS = tuple(
+    f"top{n}_customers_{what}_share" for n in risk.TOP_N for what in ("revenue", "profit")
+) + ("top1_revenue_share", "top10_revenue_share", "hhi", "effective_customers", "dependence_count")
+
+#: summary.json keys that mean nothing without a need (see :mod:`custlab.analysis.inputs`):
+#: null, never 0, when it is not met. A dotted key names a key inside a nested dict.
+SUMMARY_KEYS_NEEDING: dict[str, tuple[str, ...]] = {
+    "receivables": ("dso_days", "expected_credit_loss", "overdue_receivables", "big_debtor_count"),
+    "service": ("cost_to_serve_rising_count",),
+    "price_terms": ("price_pressure_count",),
+    "regions": ("territory_breach_count",),
+    "surveys": ("satisfied_defector_share", "satisfied_defector_count"),
+    "margins_differ": ("lean_big_count",),
+    "kind": ("by_kind",),
+    "revenue": (
+        "revenue", "profit", "profit_margin", "assumed_gross_margin", "loss_making_customers", "loss_making_share", "top20_revenue_share",
+        "top20_profit_share", "whale_peak", "whale_peak_customer_share", "whale_loss_tail", "lean_big_count",
+        "bulk_one_off_count", "customer_equity", "customer_equity_low", "customer_equity_high", "by_kind",
+        "typical_order_value", "retention_scenarios", "tier_counts", "tier_profit_share", "migration", "rising_count",
+        "clusters_k", "cluster_stability", *_CONCENTRATION_KEYS, "lifetime_value.customer_equity",
+        "lifetime_value.customer_equity_low", "lifetime_value.customer_equity_high", "lifetime_value.model_scenarios",
+        "lifetime_value.gamma_gamma",
+    ),
+}  # fmt: skip
+
+
+def unmet_to_null(summary: dict, met: dict[str, bool]) -> dict:
+    """``summary`` with the keys of every unmet need (:data:`SUMMARY_KEYS_NEEDING`) set to None."""
+    for need, keys in SUMMARY_KEYS_NEEDING.items():
+        if met.get(need, True):
+            continue
+        for key in keys:
+            *parents, last = key.split(".")
+            target = summary
+            for parent in parents:
+                target = target.get(parent) if isinstance(target, dict) else None
+            if isinstance(target, dict) and last in target:
+                target[last] = None
+    return summary
 
 
 def json_safe(value):

@@ -89,6 +89,10 @@ class Source:
         Whether the file lies in the config's folder. Errors about a file
         outside it never quote its content (its column names included): the
         config's author may not be allowed to read it.
+    purchase_log : bool
+        Transactions only: the file is a log of purchase dates without amounts.
+        Every row then counts as a purchase (inside custlab, a revenue of one
+        unit), and the report shows nothing in money.
     """
 
     table: str
@@ -104,6 +108,12 @@ class Source:
     decimal_separator: str = "."
     thousands_separator: str = ""
     inside_config_folder: bool = True
+    purchase_log: bool = False
+
+
+#: The revenue a purchase-log row stands for inside custlab (see ``Source.purchase_log``): one
+#: unit, so that every row is a purchase; nothing derived from it is shown in money.
+PURCHASE_LOG_REVENUE = "1.0"
 
 
 @dataclass(frozen=True)
@@ -322,7 +332,7 @@ def _parse_source(table: str, raw: dict, base: Path, file: Path) -> Source:
     where = f"sources.{table}."
     allowed = (
         "path", "format", "columns", "derive", "date_format", "delimiter", "sheet", "header", "encoding",
-        "decimal_separator", "thousands_separator",
+        "decimal_separator", "thousands_separator", *(("purchase_log",) if table == "transactions" else ()),
     )  # fmt: skip
     _check_keys(where, raw, allowed, file)
     if "path" not in raw:
@@ -358,6 +368,11 @@ def _parse_source(table: str, raw: dict, base: Path, file: Path) -> Source:
     both = set(columns) & set(derive)
     if both:
         raise ConfigError(f"column '{sorted(both)[0]}' is both mapped and derived in '{where[:-1]}'", file=str(file))
+    purchase_log = _typed(raw.get("purchase_log", False), bool, where + "purchase_log", file)
+    if purchase_log:
+        if "revenue" in columns or "revenue" in derive:
+            raise ConfigError(f"'{where}purchase_log' is true but revenue is mapped: a purchase log has no amounts", file=str(file))
+        derive = {**derive, "revenue": PURCHASE_LOG_REVENUE}
     date_format = raw.get("date_format")
     if isinstance(date_format, list):
         if not date_format or not all(isinstance(f, str) for f in date_format):
@@ -386,6 +401,7 @@ def _parse_source(table: str, raw: dict, base: Path, file: Path) -> Source:
         delimiter=raw.get("delimiter") and _typed(raw["delimiter"], str, where + "delimiter", file),
         sheet=raw.get("sheet") and _typed(raw["sheet"], str, where + "sheet", file),
         header=_typed(raw.get("header", True), bool, where + "header", file),
+        purchase_log=purchase_log,
     )
 
 

@@ -100,6 +100,8 @@ def _resolve_columns(source: Source, spec: TableSpec, available: dict[str, str])
                 import pandas as pd
 
                 hint = f"; the workbook's sheets are {', '.join(pd.ExcelFile(source.path).sheet_names)}: set sheet = \"...\""
+            if source.table == "transactions" and column == "revenue":
+                hint += "; for a log of purchase dates without amounts set purchase_log = true"
             raise InputError(
                 f"required column missing{_listing(source, available)}; "
                 f"map it under [sources.{source.table}.columns] or derive it{hint}",
