@@ -27,8 +27,15 @@ def test_assumed_margin_is_named_and_no_one_is_lean(cdnow):
     summary = cdnow.summary
     assert summary["terms"]["cogs"] == "assumed"
     assert summary["profit"] == pytest.approx(0.25 * summary["revenue"])
-    # With one assumed margin for every customer nobody can be lean, and nobody loses money.
-    assert summary["lean_big_count"] == 0 and summary["loss_making_share"] == 0
+    # With one assumed margin for every customer nobody loses money, and "lean" cannot be told:
+    # the count is null, not 0, and the customer file's flag is empty
+    assert summary["lean_big_count"] is None and summary["loss_making_share"] == 0
+    assert summary["inputs_met"]["margins_differ"] is False and cdnow.customers["lean_big"].isna().all()
+    assert summary["assumed_gross_margin"] == 0.25 and summary["terms"]["discount"] == "absent"
+    # absent inputs are null in summary.json, never 0
+    for key in ("dso_days", "overdue_receivables", "expected_credit_loss", "big_debtor_count", "by_kind",
+                "satisfied_defector_share", "cost_to_serve_rising_count", "price_pressure_count", "territory_breach_count"):
+        assert summary[key] is None, key
     assert summary["whale_peak"] == pytest.approx(1.0)
     assert 0.5 < summary["top20_revenue_share"] < 0.8
     assert summary["bulk_one_off_count"] > 0

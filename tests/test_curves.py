@@ -79,6 +79,12 @@ def test_revenue_profit_scatter_draws_every_flagged_customer_and_a_sample_of_the
     assert sorted(text.get_text() for text in ax.texts) == ["c1", "c2"]  # the two largest lean big customers
     ax = plots.revenue_profit_scatter(frame, max_points=1000)
     assert [len(points.get_offsets()) for points in ax.collections] == [n - 10, 2, 3]
+    # with formulas off (the report style), log-axis tick labels must still read as numbers
+    plots.use_report_style()
+    ax = plots.revenue_profit_scatter(frame)
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
+    assert labels and not any("$" in label or "mathdefault" in label for label in labels), labels
 
 
 def test_cost_to_serve_chart_draws_every_account_or_a_fixed_sample_and_says_so():

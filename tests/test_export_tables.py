@@ -33,9 +33,24 @@ def test_kpi_tiles_are_escaped():
     summary = {"currency": "<b>", "customers": 1200, "revenue": 10.0, "profit": -2.0, "profit_margin": -0.2,
                "loss_making_share": 0.5, "loss_making_customers": 600, "rows_quarantined": 3,
                "window_start": "2026-01-01", "window_end": "2026-12-31", "window_months": 12}
-    assert ("Active customers", "1,200") in tables.kpi_tiles(summary)
+    assert ("Active customers", "1,200", "") in tables.kpi_tiles(summary)
     html = tables.kpi_tiles_html(summary).data
     assert "<b>" not in html and "&lt;b&gt; 10" in html
+
+
+def test_kpi_tiles_name_their_assumption_and_drop_money_for_a_purchase_log():
+    summary = {"currency": "EUR", "customers": 10, "revenue": 100.0, "profit": 25.0, "profit_margin": 0.25,
+               "loss_making_share": 0.0, "loss_making_customers": 0, "rows_quarantined": 0, "orders": 31,
+               "retention_rate": 0.4, "assumed_gross_margin": 0.25, "top20_profit_share": 0.5, "whale_peak": 1.0,
+               "inputs_met": {"revenue": True, "margins_differ": False}}  # fmt: skip
+    tiles = {label: (value, note) for label, value, note in tables.kpi_tiles(summary)}
+    assert tiles["Customer profit"] == ("EUR 25", "assumed: cost of goods 75% of revenue")
+    assert tiles["Loss-making customers"][1] == "one assumed margin for every customer"
+    assert tiles["Revenue"][1] == "" and tiles["Active customers"][1] == ""
+    log = {**summary, "inputs_met": {"revenue": False}, "revenue": None, "profit": None}
+    shown = tables.kpi_tiles(log)
+    assert [label for label, _, _ in shown] == ["Active customers", "Purchases in the window", "Bought again (retention)", "Rows quarantined"]
+    assert ("Purchases in the window", "31", "") in shown and "EUR" not in str(shown)
 
 
 def test_quarantine_summary_groups_alike_reasons():

@@ -128,8 +128,35 @@ def test_model_scenarios_and_equity_carry_their_interval():
         "purchase_model": "paretonbd", "horizon_months": 36, "discount_rate_annual": 0.1, "customer_equity": 1000.0,
         "customer_equity_low": 900.0, "customer_equity_high": 1150.0, "model_scenarios": [scenario]}}  # fmt: skip
     table = model_scenario_table(summary, "EUR")
-    assert table.loc["+1 points", "90% interval"] == "EUR 1,000 to EUR 1,250"
-    assert "Mean drop-out per week" in table and table.loc["+1 points", "Change"] == "+10.0%"
+    assert table.loc["+1 point", "90% interval"] == "EUR 1,000 to EUR 1,250"
+    assert "Mean drop-out per week" in table and table.loc["+1 point", "Change"] == "+10.0%"
     assert any("is EUR 1,000 (90% interval EUR 900 to EUR 1,150" in line for line in retention_sentences(summary))
     del scenario["customer_equity_low"], scenario["customer_equity_high"]
     assert "90% interval" not in model_scenario_table(summary, "EUR")
+
+
+def test_sentences_state_the_direction_the_figures_show():
+    """Contrasting data, contrasting words: every direction is read off the numbers."""
+    from custlab.report.tables import profit_concentration, scenario_comparison
+
+    def scenarios(multiple: float, model: float) -> dict:
+        return {"retention_scenarios": [{"uplift_points": 0.0, "equity_change": 0.0}, {"uplift_points": 5.0, "equity_change": multiple}],
+                "lifetime_value": {"horizon_months": 36, "model_scenarios": [{"uplift_points": 5.0, "equity_change": model}]}}  # fmt: skip
+
+    assert scenario_comparison(scenarios(0.22, 0.04))[0].endswith("adds +4.0%: the model's figure is lower.")
+    assert scenario_comparison(scenarios(0.02, 0.04))[0].endswith("adds +4.0%: the model's figure is higher.")
+    assert scenario_comparison(scenarios(0.04, 0.0402))[0].endswith("the two agree.")
+    assert scenario_comparison({"retention_scenarios": [], "lifetime_value": {}}) == []
+
+    whale = {"top_share": 0.2, "top20_revenue_share": 0.6, "top20_profit_share": 0.9, "whale_peak": 1.51,
+             "whale_peak_customer_share": 0.77, "whale_loss_tail": 0.51, "loss_making_customers": 40,
+             "loss_making_share": 0.23, "lean_big_count": 3, "bulk_one_off_count": 2}  # fmt: skip
+    lines = profit_concentration(whale)
+    assert "peaks at 151% of the total with the most profitable 77% of customers; the other 23% give back 51%" in lines[1]
+    assert lines[2] == "23.0% of active customers (40) lose money; 3 big customers are lean and 2 customers are one-off bulk buyers."
+    flat = {**whale, "whale_peak": 1.0, "whale_peak_customer_share": 1.0, "whale_loss_tail": 0.0, "loss_making_customers": 0,
+            "loss_making_share": 0.0, "lean_big_count": None, "inputs_met": {"margins_differ": False}}  # fmt: skip
+    lines = profit_concentration(flat)
+    assert "rises to 100% of the total and stays there: no customer gives profit back (every customer carries the same assumed margin)" in lines[1]
+    assert lines[2] == "No active customer loses money; 2 customers are one-off bulk buyers."
+    assert not any("give back -" in line or "above 100%" in line for line in lines)

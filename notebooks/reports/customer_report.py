@@ -48,18 +48,18 @@ tables.kpi_tiles_html(summary)
 # Consumers and business customers side by side:
 
 # %%
-tables.style_by_kind(tables.by_kind_table(summary), currency)
+tables.when_available(summary, ("revenue", "kind"), tables.style_by_kind, tables.by_kind_table(summary), currency)
 
 # %% [markdown]
 # ## Where the profit comes from
 #
-# The **whale curve** ranks customers from most to least profitable and adds up their profit. It rises above 100% because the most profitable customers earn more than the company's total profit; the customers on the right of the peak lose money and give part of it back. The dashed line is the same ranking by revenue, which cannot show losses.
+# The **whale curve** ranks customers from most to least profitable and adds up their profit, as a share of the total. Where some customers lose money it climbs above 100% and falls back: the peak is what the profitable customers earn, the fall what the others give back. The dashed line is the same ranking by revenue, which cannot show losses.
 
 # %%
-plots.whale_curve(result.customers, top_share=summary["top_share"]);
+tables.when_available(summary, "revenue", plots.whale_curve, result.customers, top_share=summary["top_share"]);
 
 # %%
-tables.sentences_html(tables.profit_concentration(summary))
+tables.when_available(summary, "revenue", tables.sentences_html, tables.profit_concentration(summary))
 
 # %% [markdown]
 # ### Where the margin leaks: from revenue to profit
@@ -67,10 +67,10 @@ tables.sentences_html(tables.profit_concentration(summary))
 # Each red bar is a cost that stands between revenue and profit; the blue bars are what is left after each group of costs. A large bar for discounts, channel fees, cost to serve or credit is margin given away *after* the sale, which is where "big" customers most often turn out to be lean.
 
 # %%
-plots.profit_waterfall(result.waterfall, currency=currency);
+tables.when_available(summary, "revenue", plots.profit_waterfall, result.waterfall, currency=currency, assumed_gross_margin=summary["assumed_gross_margin"]);
 
 # %%
-tables.style_waterfall(result.waterfall, currency)
+tables.when_available(summary, "revenue", tables.style_waterfall, result.waterfall, currency, summary["assumed_gross_margin"])
 
 # %% [markdown]
 # ### Big is not the same as valuable
@@ -78,19 +78,19 @@ tables.style_waterfall(result.waterfall, currency)
 # Each dot is a customer. Customers far to the right buy a lot; customers high up make money for us. **Lean big customers** (red) rank among the largest by revenue but keep little or no profit, because discounts, channel fees, service visits or long credit eat their margin. **One-off bulk buyers** (orange) placed one large order and have not come back: they are kept apart from key accounts until they buy again.
 
 # %%
-plots.revenue_profit_scatter(result.customers, currency=currency);
+tables.when_available(summary, "revenue", plots.revenue_profit_scatter, result.customers, currency=currency);
 
 # %% [markdown]
 # **Lean big customers**, largest first, with the cost that eats their margin compared with the other big customers:
 
 # %%
-tables.style_customer_table(tables.lean_big_table(result.customers, top_n), currency, empty="No lean big customer this period.")
+tables.when_available(summary, ("revenue", "margins_differ"), tables.style_customer_table, tables.lean_big_table(result.customers, top_n), currency, empty="No lean big customer this period.")
 
 # %% [markdown]
 # **One-off bulk buyers**, largest order first:
 
 # %%
-tables.style_customer_table(tables.bulk_one_off_table(result.customers, top_n), currency, empty="No one-off bulk buyer this period.")
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.bulk_one_off_table(result.customers, top_n), currency, empty="No one-off bulk buyer this period.")
 
 # %% [markdown]
 # ## Who our customers are
@@ -98,10 +98,10 @@ tables.style_customer_table(tables.bulk_one_off_table(result.customers, top_n), 
 # Every customer is placed in one of five tiers from its **profit now and its potential** (expected future profit), never from one snapshot: nobody is called invalid on less than six months of history, and new or fast-growing small customers are kept in maintenance. Each tier has its own policy.
 
 # %%
-plots.tier_pyramids(migration.tier_summary(result.customers));
+tables.when_available(summary, "revenue", plots.tier_pyramids, migration.tier_summary(result.customers));
 
 # %%
-tables.style_tier_table(migration.tier_summary(result.customers, summary["tier_policies"]), currency)
+tables.when_available(summary, "revenue", tables.style_tier_table, migration.tier_summary(result.customers, summary["tier_policies"]), currency)
 
 # %% [markdown]
 # ### Who moved since the previous period
@@ -109,13 +109,13 @@ tables.style_tier_table(migration.tier_summary(result.customers, summary["tier_p
 # Rows are the tier at the end of the previous period (**new**: not yet a customer then); columns the tier now (**lost**: stopped buying). The diagonal are customers who stayed in their tier.
 
 # %%
-tables.style_migration(tables.migration_table(summary))
+tables.when_available(summary, "revenue", tables.style_migration, tables.migration_table(summary))
 
 # %% [markdown]
 # The biggest movers up and down, with what changed:
 
 # %%
-tables.style_movers(result.movers, currency)
+tables.when_available(summary, "revenue", tables.style_movers, result.movers, currency, summary)
 
 # %% [markdown]
 # ### How the tiers have evolved
@@ -123,7 +123,7 @@ tables.style_movers(result.movers, currency)
 # Customers per tier at the end of each recent period (oldest first):
 
 # %%
-tables.style_tier_history(result.tier_history, "customers")
+tables.when_available(summary, "revenue", tables.style_tier_history, result.tier_history, "customers")
 
 # %% [markdown]
 # ### Rising small customers: do not drop them
@@ -131,7 +131,7 @@ tables.style_tier_history(result.tier_history, "customers")
 # Small customers whose recent half-year revenue and orders are at least twice those of the half-year before. Small customers who succeed become big ones.
 
 # %%
-tables.style_customer_table(tables.rising_table(result.customers, top_n), currency, empty="No rising small customer this period.")
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.rising_table(result.customers, top_n), currency, empty="No rising small customer this period.")
 
 # %% [markdown]
 # ### Segments nobody defined in advance
@@ -139,7 +139,7 @@ tables.style_customer_table(tables.rising_table(result.customers, top_n), curren
 # Customers grouped by how they actually behave — how recently and how often they buy, how much per order, their margin, what serving them costs and how much credit they use — and named from their profile. How many groups to form was chosen by the data (see the methods appendix).
 
 # %%
-tables.style_cluster_profile(result.cluster_profile)
+tables.when_available(summary, "revenue", tables.style_cluster_profile, result.cluster_profile)
 
 # %% [markdown]
 # ## Retention and what it is worth
@@ -178,13 +178,16 @@ tables.style_value_by(tables.value_by(result.customers, "kind"), currency)
 #
 # **Arithmetic.** With retention rate r per period (the share of last period's buyers who buy again), discount rate d per period and margin m per customer and period, a customer is worth m × r / (1 + d − r); customer equity is that times the number of customers. The first table uses the observed r, the average profit per active customer as m, and the period of the report window. Note that "+5 points" from 90% retention is not a 5% change: it halves the customers lost.
 #
-# The second table asks the purchase model the same question: defections are cut by the same proportion, and the lifetime values over the horizon are recomputed customer by customer. It is lower because it counts only the horizon and most customers are already expected to stay.
+# The second table asks the purchase model the same question: defections are cut by the same proportion, and the lifetime values over the horizon are recomputed customer by customer. The two answers differ in what they count: the multiple every future period at today's margin, the model only the horizon, customer by customer.
 
 # %%
-tables.style_scenarios(tables.scenario_table(result.scenarios, currency))
+tables.when_available(summary, "revenue", tables.style_scenarios, tables.scenario_table(result.scenarios, currency))
 
 # %%
-tables.style_scenarios(tables.model_scenario_table(summary, currency))
+tables.when_available(summary, "revenue", tables.style_scenarios, tables.model_scenario_table(summary, currency))
+
+# %%
+tables.when_available(summary, "revenue", tables.sentences_html, tables.scenario_comparison(summary))
 
 # %% [markdown]
 # ### Can the model be trusted?
@@ -209,13 +212,13 @@ plots.holdout_chart(result.holdout);
 # Share of customers still buying, by their latest satisfaction score. If satisfied customers leave about as often as the others, satisfaction scores are not a measure of loyalty.
 
 # %%
-tables.style_retention_by_satisfaction(loyalty.retention_by_satisfaction(result.customers))
+tables.when_available(summary, "surveys", tables.style_retention_by_satisfaction, loyalty.retention_by_satisfaction(result.customers))
 
 # %% [markdown]
 # **Satisfied defectors**: customers who said they were satisfied and then stopped buying, largest lifetime revenue first.
 
 # %%
-tables.style_customer_table(tables.satisfied_defectors_table(result.customers, top_n), currency, empty="No satisfied defector, or no survey data.")
+tables.when_available(summary, "surveys", tables.style_customer_table, tables.satisfied_defectors_table(result.customers, top_n), currency, empty="No satisfied defector this period.")
 
 # %% [markdown]
 # ## Key-account risk
@@ -223,19 +226,19 @@ tables.style_customer_table(tables.satisfied_defectors_table(result.customers, t
 # Big customers bring big risks: dependence on a few of them, long credit and bad debt, a rising cost to serve them, and pressure on prices. Managing key accounts is managing the future.
 
 # %%
-tables.concentration_tiles_html(summary)
+tables.when_available(summary, "revenue", tables.concentration_tiles_html, summary)
 
 # %% [markdown]
 # How concentrated revenue has been over recent periods (HHI: 10,000 = one customer; effective customers = 10,000 ÷ HHI):
 
 # %%
-tables.style_concentration_history(result.concentration_history)
+tables.when_available(summary, "revenue", tables.style_concentration_history, result.concentration_history)
 
 # %% [markdown]
 # ### The largest customers
 
 # %%
-tables.style_customer_table(tables.top_customers_table(result.customers, top_n), currency)
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.top_customers_table(result.customers, top_n), currency)
 
 # %% [markdown]
 # ### Receivables: what is owed, how late, and what we expect to lose
@@ -243,13 +246,13 @@ tables.style_customer_table(tables.top_customers_table(result.customers, top_n),
 # Open receivables at the period end by days past due, per tier; the expected credit loss applies the loss rate of each bucket.
 
 # %%
-tables.style_ageing(tables.ageing_table(result.customers), currency)
+tables.when_available(summary, "receivables", tables.style_ageing, tables.ageing_table(result.customers), currency)
 
 # %% [markdown]
 # ### Cost to serve and margin
 
 # %%
-plots.cost_to_serve_vs_margin(result.customers);
+tables.when_available(summary, "service", plots.cost_to_serve_vs_margin, result.customers);
 
 # %% [markdown]
 # ### Flagged key accounts
@@ -257,7 +260,7 @@ plots.cost_to_serve_vs_margin(result.customers);
 # Key and important customers with at least one risk flag, with the reasons. Each links to the customer's one-page account sheet (sheets go to risk-flagged accounts first, up to the configured number).
 
 # %%
-tables.flagged_accounts_html(result.customers, currency=currency)
+tables.when_available(summary, "revenue", tables.flagged_accounts_html, result.customers, currency=currency, summary=summary)
 
 # %% [markdown]
 # ## Assumptions and missing inputs
@@ -307,4 +310,4 @@ tables.quarantine_html(result.quarantine)
 # The clustering diagnostics for each number of clusters tried:
 
 # %%
-tables.style_cluster_diagnostics(result.cluster_diagnostics)
+tables.when_available(summary, "revenue", tables.style_cluster_diagnostics, result.cluster_diagnostics)

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from custlab.analysis.profit import active_customers
+from custlab.analysis.profit import active_customers, waterfall_labels
 
 COST_COLOR, SUBTOTAL_COLOR, START_COLOR, LOSS_COLOR = "#d1495b", "#30638e", "#00798c", "#edae49"
 
@@ -34,14 +34,17 @@ def use_report_style() -> None:
     )
 
 
-def _money_axis(ax: Axes, currency: str, axis: str = "y") -> None:
-    def fmt(value, _):
-        for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-            if abs(value) >= limit:
-                return f"{value / limit:,.1f}{suffix}"
-        return f"{value:,.0f}"
+def _short_number(value, _=None) -> str:
+    """``1234567`` -> ``1.2m``: tick labels in plain text (with formulas switched off, matplotlib's
+    log-axis labels would print as ``$\\mathdefault{10^{3}}$``)."""
+    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:,.1f}{suffix}"
+    return f"{value:,.0f}"
 
-    formatter = FuncFormatter(fmt)
+
+def _money_axis(ax: Axes, currency: str, axis: str = "y") -> None:
+    formatter = FuncFormatter(_short_number)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
     label = f"Amount ({currency})" if currency else "Amount"
     (ax.set_ylabel if axis == "y" else ax.set_xlabel)(label)
@@ -54,7 +57,8 @@ def nothing_to_show(ax: Axes, message: str) -> Axes:
     return ax
 
 
-def profit_waterfall(waterfall: pd.DataFrame, ax: Axes | None = None, currency: str = "") -> Axes:
+def profit_waterfall(waterfall: pd.DataFrame, ax: Axes | None = None, currency: str = "",
+                     assumed_gross_margin: float | None = None) -> Axes:  # fmt: skip
     """Bridge from revenue to customer profit: each cost a falling bar, subtotals in full.
 
     Parameters
@@ -65,6 +69,9 @@ def profit_waterfall(waterfall: pd.DataFrame, ax: Axes | None = None, currency: 
         Where to draw; a new figure when None.
     currency : str
         Shown on the axis label.
+    assumed_gross_margin : float, optional
+        Named under an assumed cost of goods (hatched); a term not in the data
+        has no bar and says so under the axis.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.8))
@@ -81,9 +88,14 @@ def profit_waterfall(waterfall: pd.DataFrame, ax: Axes | None = None, currency: 
             colors.append(START_COLOR if row.kind == "start" else (SUBTOTAL_COLOR if row.running_total >= 0 else LOSS_COLOR))
         previous = row.running_total
     positions = range(len(waterfall))
-    ax.bar(positions, heights, bottom=bottoms, color=colors, width=0.65)
+    source = waterfall["source"] if "source" in waterfall else pd.Series("from data", index=waterfall.index)
+    bars = ax.bar(positions, heights, bottom=bottoms, color=colors, width=0.65)
+    for bar, how in zip(bars, source):
+        if how == "assumed":
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
     ax.set_xticks(list(positions))
-    ax.set_xticklabels(waterfall["step"], rotation=30, ha="right")
+    ax.set_xticklabels(waterfall_labels(waterfall, assumed_gross_margin), rotation=30, ha="right")
     ax.axhline(0, color="black", linewidth=0.8)
     _money_axis(ax, currency)
     ax.set_title(f"From revenue to customer profit (total profit {previous:,.0f} {currency})".strip())
@@ -154,6 +166,8 @@ def revenue_profit_scatter(
         ax.annotate(str(row.customer_id), (row.revenue, row.profit), fontsize=7, xytext=(3, -8), textcoords="offset points")
     ax.set_xscale("symlog", linthresh=100)
     ax.set_yscale("symlog", linthresh=100)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(FuncFormatter(_short_number))
     ax.axhline(0, color="black", linewidth=0.8)
     unit = f" ({currency})" if currency else ""
     ax.set_xlabel(f"Revenue in the window{unit}, log scale")

@@ -286,8 +286,9 @@ def _export(plan: RunPlan, attempt: RunAttempt, result: PeriodResult, large: boo
     staging, summary, limit = attempt.staging, result.summary, plan.config.settings.max_csv_rows
     scope = f" ({plan.kind} customers)" if plan.kind else ""
     title = f"{plan.config.company} — customer report{scope}, {plan.period.title()}"
+    measure = "Profit" if (summary.get("inputs_met") or {}).get("revenue", True) else "Purchases"
     subtitle = (
-        f"Profit over the {summary['window_months']} months {summary['window_start']} to {summary['window_end']}. "
+        f"{measure} over the {summary['window_months']} months {summary['window_start']} to {summary['window_end']}. "
         f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC." + (" Customer ids are pseudonymised." if plan.salt else "")
     )
     size = export.export_html(executed, staging / "index.html", title, subtitle, plan.max_html_bytes)

@@ -7,10 +7,41 @@ from __future__ import annotations
 import pandas as pd
 
 from custlab.analysis.account_sheets import account_file_name, has_account_sheet
+from custlab.analysis.inputs import missing_line
 from custlab.report import html
 from custlab.report.format import money, percent
 
-__all__ = ["money", "percent", "sentences_html", "notes_html", "largest_where", "style_customer_table"]
+__all__ = ["money", "percent", "sentences_html", "notes_html", "largest_where", "style_customer_table", "missing",
+           "when_available"]  # fmt: skip
+
+
+def missing(summary: dict, *needs: str, in_place: bool = False) -> str | None:
+    """The line that says what is missing for the first of ``needs`` the data do not meet (None when
+    all are met); ``in_place``: the shorter form for a section, where a need has one."""
+    met = summary.get("inputs_met") or {}
+    return next((line for line in (missing_line(met, need, in_place) for need in needs) if line), None)
+
+
+def missing_html(line: str):
+    """One line saying what is missing and what would enable it, in place of a table or chart."""
+    return html.show(html.paragraph(line, "custlab-missing"))
+
+
+def when_available(summary: dict, needs: str | tuple[str, ...], render, /, *args, **kwargs):
+    """``render(*args, **kwargs)`` when the data meet ``needs``; otherwise the one line saying what is
+    missing, displayed (and None returned).
+
+    A section never shows zeros, an empty chart or a table of headers for an
+    input the company's data do not have (see :mod:`custlab.analysis.inputs`).
+    """
+    line = missing(summary, *((needs,) if isinstance(needs, str) else needs), in_place=True)
+    if not line:
+        return render(*args, **kwargs)
+    # shown at once, not returned: a chart's cell ends in ";", which would hide a returned line
+    from IPython.display import display
+
+    display(missing_html(line))
+    return None
 
 
 def sentences_html(lines: list[str]):

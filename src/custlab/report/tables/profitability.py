@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custlab.analysis.profit import active_customers
+from custlab.analysis.profit import active_customers, waterfall_labels
 from custlab.report import html
 from custlab.report.tables._format import customer_list, largest_where, percent
 
 
-def style_waterfall(waterfall: pd.DataFrame, currency: str = ""):
-    """The waterfall steps with amount and share of revenue; subtotals in bold."""
+def style_waterfall(waterfall: pd.DataFrame, currency: str = "", assumed_gross_margin: float | None = None):
+    """The waterfall steps with amount and share of revenue; subtotals in bold; a term not in the
+    data reads n/a, not 0."""
     revenue = float(waterfall.loc[waterfall["term"] == "revenue", "amount"].iloc[0])
+    absent = waterfall["source"].eq("absent") if "source" in waterfall else pd.Series(False, index=waterfall.index)
+    amount = waterfall["amount"].where(~absent)
     table = pd.DataFrame(
         {
-            "Step": waterfall["step"],
-            "Amount": waterfall["amount"],
-            "Share of revenue": waterfall["amount"] / revenue if revenue else float("nan"),
+            "Step": waterfall_labels(waterfall, assumed_gross_margin),
+            "Amount": amount,
+            "Share of revenue": amount / revenue if revenue else float("nan"),
         }
     )
     bold = pd.Series(["font-weight: bold" if k != "cost" else "" for k in waterfall["kind"]], index=table.index)
@@ -53,19 +56,38 @@ def bulk_one_off_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame
 
 
 def profit_concentration(summary: dict) -> list[str]:
-    """The 80/20 and whale-curve figures as sentences a stakeholder can quote."""
+    """The 80/20 and whale-curve figures as sentences a stakeholder can quote; every direction
+    ("peaks above", "give back", "nobody loses money") is read off the figures."""
     share = summary.get("top_share", 0.2)
     lines = [
         f"The top {share:.0%} of customers by revenue bring {percent(summary.get('top20_revenue_share'), 0)} of revenue; "
-        f"the top {share:.0%} by profit bring {percent(summary.get('top20_profit_share'), 0)} of profit.",
-        f"Profit peaks at {percent(summary.get('whale_peak'), 0)} of the total with the most profitable "
-        f"{percent(summary.get('whale_peak_customer_share'), 0)} of customers; the rest give back "
-        f"{percent(summary.get('whale_loss_tail'), 0)} of total profit.",
-        f"{percent(summary.get('loss_making_share'), 1)} of active customers lose money; "
-        f"{summary.get('lean_big_count', 0):,} big customers are lean and "
-        f"{summary.get('bulk_one_off_count', 0):,} customers are one-off bulk buyers.",
+        f"the top {share:.0%} by profit bring {percent(summary.get('top20_profit_share'), 0)} of profit."
     ]
+    lines.append(whale_sentence(summary))
+    losing = summary.get("loss_making_customers")
+    flagged = []
+    if summary.get("lean_big_count") is not None:
+        flagged.append(f"{summary['lean_big_count']:,} big customers are lean")
+    if summary.get("bulk_one_off_count") is not None:
+        flagged.append(f"{summary['bulk_one_off_count']:,} customers are one-off bulk buyers")
+    loss = "No active customer loses money" if not losing else f"{percent(summary.get('loss_making_share'), 1)} of active customers ({losing:,}) lose money"
+    lines.append(loss + ("; " + " and ".join(flagged) if flagged else "") + ".")
     return lines
+
+
+def whale_sentence(summary: dict) -> str:
+    """Where cumulative profit peaks and how much the customers after the peak give back, in words."""
+    peak, at, tail = summary.get("whale_peak"), summary.get("whale_peak_customer_share"), summary.get("whale_loss_tail")
+    if peak is None or at is None:
+        return "The whale curve is not drawn: total profit is not positive, so shares of it mean nothing."
+    if tail is None or round(tail, 3) <= 0:
+        same = summary.get("inputs_met", {}).get("margins_differ", True) is False
+        why = " (every customer carries the same assumed margin)" if same else ""
+        return f"Cumulative profit rises to 100% of the total and stays there: no customer gives profit back{why}."
+    return (
+        f"Cumulative profit peaks at {percent(peak, 0)} of the total with the most profitable {percent(at, 0)} of "
+        f"customers; the other {percent(1 - at, 0)} give back {percent(tail, 0)} of total profit."
+    )
 
 
 def profit_by(customers: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -15,15 +15,42 @@ def scenario_table(scenarios: pd.DataFrame, currency: str = "") -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame(
         {
-            "Retention": scenarios["uplift_points"].map(lambda v: "today" if v == 0 else f"+{v:g} points"),
+            "Retention": scenarios["uplift_points"].map(lambda v: "today" if v == 0 else uplift_label(v)),
             "Retention rate r": scenarios["retention"].map(percent),
             "Multiple r / (1 + d − r)": scenarios["multiple"].map(lambda v: f"{v:.2f}"),
             "Value per customer (margin × multiple)": scenarios["clv_per_customer"].map(lambda v: money(v, currency)),
             "Customer equity": scenarios["customer_equity"].map(lambda v: money(v, currency)),
-            "Change": scenarios["equity_change"].map(lambda v: "—" if v == 0 else f"+{v:.1%}"),
+            "Change": scenarios["equity_change"].map(lambda v: "—" if v == 0 else change(v)),
             "Expected lifetime (periods)": scenarios["expected_lifetime_periods"].map(lambda v: f"{v:.1f}"),
         }
     ).set_index("Retention")
+
+
+def uplift_label(points: float) -> str:
+    """``1`` -> ``"+1 point"``, ``5`` -> ``"+5 points"``."""
+    return f"+{points:g} point{'' if points == 1 else 's'}"
+
+
+def scenario_comparison(summary: dict) -> list[str]:
+    """The two answers to "+k points of retention" side by side, for the largest k both give, with
+    which is higher read off the figures."""
+    multiple = {row["uplift_points"]: row["equity_change"] for row in summary.get("retention_scenarios") or []}
+    model = summary.get("lifetime_value") or {}
+    through_model = {row["uplift_points"]: row["equity_change"] for row in model.get("model_scenarios") or []}
+    common = sorted(k for k in set(multiple) & set(through_model) if k > 0)
+    if not common:
+        return []
+    points = common[-1]
+    by_multiple, by_model = multiple[points], through_model[points]
+    if abs(by_model - by_multiple) < 0.0005:
+        compared = "the two agree"
+    else:
+        compared = f"the model's figure is {'lower' if by_model < by_multiple else 'higher'}"
+    return [
+        f"{uplift_label(points)} of retention: the margin multiple, which counts every future period at today's "
+        f"margin, adds {change(by_multiple)} to customer equity; the purchase model, customer by customer over "
+        f"the {model.get('horizon_months', 'n/a')}-month horizon, adds {change(by_model)}: {compared}."
+    ]
 
 
 def model_scenario_table(summary: dict, currency: str = "") -> pd.DataFrame:
@@ -36,7 +63,7 @@ def model_scenario_table(summary: dict, currency: str = "") -> pd.DataFrame:
     dropout = "Mean drop-out per week" if model.get("purchase_model") == "paretonbd" else "Mean drop-out after a purchase"
     table = pd.DataFrame(
         {
-            "Retention": [f"+{r['uplift_points']:g} points" for r in rows],
+            "Retention": [uplift_label(r["uplift_points"]) for r in rows],
             "Defections kept": [percent(r["defection_factor"], 0) for r in rows],
             dropout: [percent(r["mean_dropout"], 2) for r in rows],
             "Customer equity (model)": [money(r["customer_equity"], currency) for r in rows],
@@ -137,20 +164,26 @@ def _holdout_sentence(row: dict, choice: dict) -> str:
 
 
 def value_by(customers: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Customers, mean probability alive, expected purchases and lifetime value per group of ``by``."""
-    if "clv" not in customers:
+    """Customers, mean probability alive, expected purchases and lifetime value per group of ``by``.
+
+    One group, ``all customers``, when ``by`` holds no value; no money columns
+    when lifetime value was not computed in money (a log of purchase dates).
+    """
+    if "p_alive" not in customers:
         return pd.DataFrame()
-    keys = customers[by].astype(object).where(customers[by].notna(), "unknown")
-    table = customers.groupby(keys).agg(
-        customers=("customer_id", "size"),
-        mean_p_alive=("p_alive", "mean"),
-        expected_purchases_12m=("expected_purchases_12m", "sum"),
-        customer_equity=("clv", "sum"),
-        mean_clv=("clv", "mean"),
-    )
+    grouped = by in customers and customers[by].notna().any()
+    keys = customers[by].astype(object).where(customers[by].notna(), "unknown") if grouped else pd.Series("all customers", index=customers.index)
+    in_money = "clv" in customers and customers["clv"].notna().any()
+    aggregations = {"customers": ("customer_id", "size"), "mean_p_alive": ("p_alive", "mean"),
+                    "expected_purchases_12m": ("expected_purchases_12m", "sum")}  # fmt: skip
+    if in_money:
+        aggregations.update(customer_equity=("clv", "sum"), mean_clv=("clv", "mean"))
+    table = customers.groupby(keys).agg(**aggregations)
+    table.index.name = by if grouped else "customer group"
+    if not in_money:
+        return table.sort_values("expected_purchases_12m", ascending=False)
     total = table["customer_equity"].sum()
     table["share_of_equity"] = table["customer_equity"] / total if total else float("nan")
-    table.index.name = by
     return table.sort_values("customer_equity", ascending=False)
 
 
@@ -207,6 +240,8 @@ def style_scenarios(table: pd.DataFrame, empty: str = "Not computed: no retentio
 
 def style_value_by(table: pd.DataFrame, currency: str = ""):
     """Format :func:`value_by` for reading."""
+    if table.empty:
+        return html.show(html.paragraph("Lifetime value was not computed."))
     labels = {
         "customers": "Customers", "mean_p_alive": "Mean probability still a customer",
         "expected_purchases_12m": "Expected purchases, next 12 months", "customer_equity": "Customer equity",
@@ -217,7 +252,7 @@ def style_value_by(table: pd.DataFrame, currency: str = ""):
              "Mean lifetime value": "money", "Share of equity": "percent"}  # fmt: skip
     shown = table.rename(columns=labels)
     group = (table.index.name or "group").replace("_", " ").capitalize()
-    shown.index = shown.index.map(lambda v: str(v).capitalize())
+    shown.index = shown.index.map(lambda v: str(v)[:1].upper() + str(v)[1:])
     return html.show(html.table(shown, kinds, currency=currency, index=group, empty="Lifetime value was not computed."))
 
 

@@ -7,35 +7,42 @@ import pandas as pd
 from custlab.analysis.account_sheets import ACCOUNT_TIERS, has_account_sheet, risk_flagged
 from custlab.analysis.tiers import TIERS
 from custlab.report import html
-from custlab.report.format import money, percent
-from custlab.report.tables._format import sheet_links
+from custlab.report.format import count, money, percent
+from custlab.report.tables._format import missing, sheet_links
 
 
-def tiles_html(tiles: list[tuple[str, str]]) -> str:
-    """Tiles of (label, formatted value), escaped."""
-    body = "".join(
-        f'<div class="custlab-tile"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
-        for k, v in tiles
-    )
-    return f'<div class="custlab-tiles">{body}</div>'
+def tiles_html(tiles: list[tuple[str, ...]]) -> str:
+    """Tiles of (label, formatted value) or (label, formatted value, note), escaped; a note says what
+    the figure rests on (an assumption) or why it is missing."""
+    body = []
+    for label, value, *rest in tiles:
+        note = f'<div class="note">{html.escape(rest[0])}</div>' if rest and rest[0] else ""
+        body.append(f'<div class="custlab-tile"><div class="value">{html.escape(value)}</div>'
+                    f'<div class="label">{html.escape(label)}</div>{note}</div>')  # fmt: skip
+    return f'<div class="custlab-tiles">{"".join(body)}</div>'
 
 
 def concentration_tiles_html(summary: dict):
-    """Concentration and credit figures as tiles."""
+    """Concentration and credit figures as tiles; without receivables, one line says what is missing."""
     currency = summary.get("currency", "")
     tiles = [
         ("Largest customer: share of revenue", percent(summary.get("top1_revenue_share"))),
         ("Top 10 customers: share of revenue", percent(summary.get("top10_revenue_share"))),
         ("Top 20 customers: share of profit", percent(summary.get("top20_customers_profit_share"))),
-        ("HHI of customer revenue", "n/a" if summary.get("hhi") is None else f"{summary['hhi']:,.0f}"),
-        ("Effective number of customers", "n/a" if summary.get("effective_customers") is None else f"{summary['effective_customers']:,.0f}"),
-        ("Customers at 10%+ of revenue", f"{summary.get('dependence_count', 0):,}"),
-        ("Days sales outstanding", "n/a" if summary.get("dso_days") is None else f"{summary['dso_days']:.0f} days"),
-        ("Overdue receivables", money(summary.get("overdue_receivables"), currency)),
-        ("Expected credit loss", money(summary.get("expected_credit_loss"), currency)),
-        ("Big debtors", f"{summary.get('big_debtor_count', 0):,}"),
+        ("HHI of customer revenue", count(summary.get("hhi"))),
+        ("Effective number of customers", count(summary.get("effective_customers"))),
+        ("Customers at 10%+ of revenue", count(summary.get("dependence_count"))),
     ]
-    return html.show(tiles_html(tiles))
+    line = missing(summary, "receivables")
+    if not line:
+        dso = summary.get("dso_days")
+        tiles += [
+            ("Days sales outstanding", "n/a" if dso is None else f"{dso:.0f} days"),
+            ("Overdue receivables", money(summary.get("overdue_receivables"), currency)),
+            ("Expected credit loss", money(summary.get("expected_credit_loss"), currency)),
+            ("Big debtors", count(summary.get("big_debtor_count"))),
+        ]
+    return html.show(tiles_html(tiles) + (html.paragraph(line, "custlab-missing") if line else ""))
 
 
 #: The ageing buckets' columns and their headers.
@@ -57,18 +64,35 @@ def style_ageing(table: pd.DataFrame, currency: str = ""):
     return html.show(html.table(shown, {c: "money" for c in shown.columns}, currency=currency, index="Tier"))
 
 
-def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, limit: int = 40, currency: str = ""):
+#: The risk flags that need more than transactions, with the need (see :mod:`custlab.analysis.inputs`).
+FLAG_NEEDS = {"big debtors": "receivables", "rising cost to serve": "service", "price pressure": "price_terms",
+              "purchases outside the territory": "regions"}  # fmt: skip
+
+
+def unchecked_flags(summary: dict | None) -> str:
+    """A sentence naming the risk flags the data could not check (empty when every flag was checked)."""
+    if not summary:
+        return ""
+    names = [name for name, need in FLAG_NEEDS.items() if missing(summary, need)]
+    return f"Not checked, for want of data: {', '.join(names)}." if names else ""
+
+
+def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, limit: int = 40, currency: str = "",
+                          summary: dict | None = None):  # fmt: skip
     """Key and important customers with a risk flag, largest first, linked to their account sheets.
 
     A customer is linked when it has a sheet (``account_sheet``; results
     without that column link every row); the note under the table says how
-    many key and important customers have one.
+    many key and important customers have one, and which flags the data
+    could not check (``summary``).
     """
     shown = [c for c in ("customer_id", "tier", "revenue", "profit", "risk_reasons", "account_sheet") if c in customers]
     accounts = customers[shown][customers["tier"].isin(ACCOUNT_TIERS)]  # the columns shown first: rows filtered in 6, not 80
     flagged = accounts[risk_flagged(accounts)].nlargest(limit, "revenue")
+    unchecked = unchecked_flags(summary)
     if flagged.empty:
-        return html.show(html.paragraph("No key or important account carries a risk flag."))
+        checked = "No key or important account carries a risk flag among those the data allow us to check." if unchecked else "No key or important account carries a risk flag."
+        return html.show(html.paragraph(f"{checked} {unchecked}".strip()))
     table = pd.DataFrame({
         "Customer": flagged["customer_id"].astype(str), "Tier": flagged["tier"], "Revenue": flagged["revenue"],
         "Profit": flagged["profit"], "Risks": flagged["risk_reasons"],
@@ -81,7 +105,7 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
             "account sheet under accounts/ (risk-flagged first, then by revenue)."
         )
     markup = html.table(table, {"Revenue": "money", "Profit": "money"}, currency=currency, links=links)
-    return html.show(markup + html.paragraph(note))
+    return html.show(markup + html.paragraph(f"{note} {unchecked}".strip()))
 
 
 def style_concentration_history(history: pd.DataFrame):

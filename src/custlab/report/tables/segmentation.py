@@ -43,10 +43,11 @@ def _shade(share: float) -> str:
     return f"background-color: rgb{blue}; color: {'#ffffff' if share > 0.6 else '#000000'}"
 
 
-def style_movers(movers: pd.DataFrame, currency: str = ""):
-    """The biggest movers up and down with their reasons."""
+def style_movers(movers: pd.DataFrame, currency: str = "", summary: dict | None = None):
+    """The biggest movers up and down with their reasons (``summary`` tells "no move" from "no earlier period")."""
     if movers.empty:
-        return html.show(html.paragraph("No customer changed tier."))
+        first = summary is not None and summary.get("previous_period") is None
+        return html.show(html.paragraph("No previous period in the data: no movers to show." if first else "No customer changed tier."))
     table = movers.rename(
         columns={"customer_id": "Customer", "previous_tier": "Before", "tier": "Now", "direction": "Move",
                  "value_change": "Change in value", "reason": "Why"}

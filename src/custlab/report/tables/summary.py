@@ -5,35 +5,57 @@ from __future__ import annotations
 import pandas as pd
 
 from custlab.report import html
-from custlab.report.format import money, percent
+from custlab.report.format import count, money, percent
+from custlab.report.tables._format import missing
 from custlab.report.tables.risk import tiles_html
 
 
-def kpi_tiles(summary: dict) -> list[tuple[str, str]]:
-    """The headline tiles as (label, formatted value) pairs, in reading order."""
+def kpi_tiles(summary: dict) -> list[tuple[str, str, str]]:
+    """The headline tiles as (label, formatted value, note) triples, in reading order.
+
+    A figure that rests on an assumption says so in its note ("assumed: cost of
+    goods 75% of revenue"); a log of purchase dates without amounts gets tiles
+    without money.
+    """
     currency = summary.get("currency", "")
+    met = summary.get("inputs_met") or {}
+    quarantined = ("Rows quarantined", count(summary.get("rows_quarantined", 0)), "")
+    if not met.get("revenue", True):
+        return [
+            ("Active customers", count(summary.get("customers")), ""),
+            ("Purchases in the window", count(summary.get("orders")), ""),
+            ("Bought again (retention)", percent(summary.get("retention_rate")), ""),
+            quarantined,
+        ]
+    assumed = ""
+    if summary.get("assumed_gross_margin") is not None:
+        assumed = f"assumed: cost of goods {1 - summary['assumed_gross_margin']:.0%} of revenue"
+    same = "one assumed margin for every customer" if not met.get("margins_differ", True) else assumed
     tiles = [
-        ("Active customers", f"{summary['customers']:,}"),
-        ("Revenue", money(summary["revenue"], currency)),
-        ("Customer profit", money(summary["profit"], currency)),
-        ("Profit margin", percent(summary.get("profit_margin"))),
-        ("Loss-making customers", f"{percent(summary.get('loss_making_share'))} ({summary['loss_making_customers']:,})"),
-        ("Rows quarantined", f"{summary.get('rows_quarantined', 0):,}"),
+        ("Active customers", count(summary.get("customers")), ""),
+        ("Revenue", money(summary.get("revenue"), currency), ""),
+        ("Customer profit", money(summary.get("profit"), currency), assumed),
+        ("Profit margin", percent(summary.get("profit_margin")), assumed),
+        ("Loss-making customers", f"{percent(summary.get('loss_making_share'))} ({count(summary.get('loss_making_customers'))})", same),
+        quarantined,
     ]
     if "top20_profit_share" in summary:
         top = f"Top {summary.get('top_share', 0.2):.0%} of customers: share of profit"
         tiles[4:4] = [
-            (top, percent(summary.get("top20_profit_share"), 0)),
-            ("Whale curve peak (share of total profit)", percent(summary.get("whale_peak"), 0)),
+            (top, percent(summary.get("top20_profit_share"), 0), assumed),
+            ("Whale curve peak (share of total profit)", percent(summary.get("whale_peak"), 0), same),
         ]
     return tiles
 
 
 def kpi_tiles_html(summary: dict):
-    """The headline tiles as an HTML block for the notebook."""
+    """The headline tiles as an HTML block for the notebook (with the missing-revenue line for a purchase log)."""
     window = f"{summary['window_start']} to {summary['window_end']}"
-    caption = html.paragraph(f"Profit over the {summary['window_months']} months {window}.")
-    return html.show(tiles_html([(label, value) for label, value in kpi_tiles(summary)]) + caption)
+    what = "Purchases" if not (summary.get("inputs_met") or {}).get("revenue", True) else "Profit"
+    caption = html.paragraph(f"{what} over the {summary['window_months']} months {window}.")
+    line = missing(summary, "revenue")
+    extra = html.paragraph(line, "custlab-missing") if line else ""
+    return html.show(tiles_html(kpi_tiles(summary)) + caption + extra)
 
 
 def by_kind_table(summary: dict) -> pd.DataFrame:
@@ -46,7 +68,7 @@ def by_kind_table(summary: dict) -> pd.DataFrame:
             "Profit margin": figures["profit_margin"],
             "Loss-making share": figures["loss_making_share"],
         }
-        for kind, figures in summary.get("by_kind", {}).items()
+        for kind, figures in (summary.get("by_kind") or {}).items()
     }
     return pd.DataFrame(rows)
 
