@@ -71,3 +71,12 @@ def test_rules_do_not_read_truth():
     for name in names:
         source = inspect.getsource(importlib.import_module(name))
         assert "truth" not in source and "custlab.demo" not in source, name
+
+
+def test_churn_risk_finds_the_silent_key_accounts(demo):
+    """The demo plants key and important customers who stop buying 4-5 months before the end."""
+    result, truth = demo
+    score = flag_scores(result.customers, truth, ["churn_risk"]).loc["churn_risk"]
+    assert score["planted"] >= 50
+    assert score["recall"] >= 0.8 and score["precision"] >= 0.7, score.to_dict()
+    assert result.summary["churn_risk_count"] == int(result.customers["churn_risk"].sum())

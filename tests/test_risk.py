@@ -128,6 +128,9 @@ def test_account_pages_escape_names_and_use_safe_file_names():
     page = render_account_page(customer, months, pd.DataFrame({"period": ["2026-03"], "tier": ["key"]}), "Co", "March 2026", "EUR")
     assert "Smith &amp; Sons &lt;Ltd&gt;" in page and "<script>" not in page
     assert page.count("<rect") == 6  # January, an empty February, March: two bars each
+    silent = render_account_page(customer, months, pd.DataFrame({"period": ["2026-06"], "tier": ["key"]}), "Co", "June 2026", "EUR",
+                                 through="2026-06-30")  # fmt: skip
+    assert silent.count("<rect") == 12 and ">2026-06</text>" in silent  # the chart runs to the report's month
 
 
 def test_risk_reasons_in_words_for_every_flag_and_none_for_the_unflagged():

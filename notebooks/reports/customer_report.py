@@ -37,6 +37,17 @@ summary = result.summary
 currency = summary["currency"]
 
 # %% [markdown]
+# ## What changed and what to do
+#
+# The headline figures against the previous period, then the actions the figures call for, largest amount at stake first. Each action links to the list of its customers below.
+
+# %%
+tables.when_available(summary, "revenue", tables.changes_html, summary)
+
+# %%
+tables.when_available(summary, "revenue", tables.actions_html, summary)
+
+# %% [markdown]
 # ## Headline figures
 #
 # Profit here is **customer profit**, not revenue: what is left of each customer's revenue after cost of goods, discounts and rebates, channel fees, the cost of serving the customer, the cost of the credit we give them, and the losses we expect on what they owe us.
@@ -126,7 +137,9 @@ tables.when_available(summary, "revenue", tables.style_movers, result.movers, cu
 tables.when_available(summary, "revenue", tables.style_tier_history, result.tier_history, "customers")
 
 # %% [markdown]
-# ### Rising small customers: do not drop them
+# ### Rising small customers
+#
+# Do not drop them: small today, growing fast.
 #
 # Small customers whose recent half-year revenue and orders are at least twice those of the half-year before. Small customers who succeed become big ones.
 
@@ -241,9 +254,9 @@ tables.when_available(summary, "revenue", tables.style_concentration_history, re
 tables.when_available(summary, "revenue", tables.style_customer_table, tables.top_customers_table(result.customers, top_n), currency)
 
 # %% [markdown]
-# ### Receivables: what is owed, how late, and what we expect to lose
+# ### Receivables and bad debt
 #
-# Open receivables at the period end by days past due, per tier; the expected credit loss applies the loss rate of each bucket.
+# What is owed, how late, and what we expect to lose. # Open receivables at the period end by days past due, per tier; the expected credit loss applies the loss rate of each bucket.
 
 # %%
 tables.when_available(summary, "receivables", tables.style_ageing, tables.ageing_table(result.customers), currency)
@@ -253,6 +266,17 @@ tables.when_available(summary, "receivables", tables.style_ageing, tables.ageing
 
 # %%
 tables.when_available(summary, "service", plots.cost_to_serve_vs_margin, result.customers);
+
+# %% [markdown]
+# ### Key and important customers who may have gone
+#
+# A tier is judged over several periods, so a valuable customer who stopped buying a few months ago keeps it for a while. These key and important customers (now or in the previous period) have either a low probability of still being a customer, by the purchase model, or have been silent for much longer than their own usual gap between purchases. The value at risk is the profit they earned over the window. Call them before the next period.
+
+# %%
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.churn_risk_table(result.customers, top_n), currency, empty="No key or important customer is at churn risk this period.")
+
+# %%
+tables.when_available(summary, "revenue", tables.sentences_html, [tables.churn_risk_note(summary)])
 
 # %% [markdown]
 # ### Flagged key accounts

@@ -19,7 +19,7 @@ from custlab.engine import session
 from custlab.analysis import customer_value, flags, loyalty, profit, retention, risk, tiers
 from custlab import frames
 from custlab.periods import add_months
-from custlab.sources.config import Config
+from custlab.sources.config import Config, Rules
 from custlab.periods import Period
 
 
@@ -230,7 +230,7 @@ def build(
     del values
     customers = customers.join(tiers.assign_tiers(customers, config.tiers, period.end, settings.clv_horizon_months))
     if not history and risk:
-        customers = add_risk(con, config, customers, window_start, period.end)
+        customers = add_churn_risk(add_risk(con, config, customers, window_start, period.end), config.rules)
     return CustomerFile(customers, window_start, previous_start, counts, value_model, notes, has_surveys)
 
 
@@ -283,7 +283,8 @@ def add_risk(
     period_end: date,
     staged: StagedRisk | None = None,
 ) -> pd.DataFrame:
-    """Receivables ageing, DSO, dependence, big debtors, margin trends and territory, per customer.
+    """Receivables ageing, DSO, dependence, big debtors, margin trends and territory, per customer
+    (then :func:`add_churn_risk`).
 
     ``staged`` are the reads made ahead (:func:`stage_risk_reads`); without
     them they are made here. Either way their tables are fetched one at a time
@@ -308,5 +309,12 @@ def add_risk(
     territory = session.fetch_table(con, staged.territory) if staged.territory else None
     customers = customers.join(risk.territory_flags(customers, territory, rules))
     del territory
+    return customers
+
+
+def add_churn_risk(customers: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Churn risk, which needs the tiers (and ``previous_tier`` where migration has set it),
+    then every risk flag in words (``risk_reasons``): the last of the risk columns."""
+    customers = customers.join(risk.churn_risk(customers, rules))
     customers["risk_reasons"] = risk.risk_reasons(customers)
     return customers

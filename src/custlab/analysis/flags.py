@@ -21,9 +21,16 @@ from custlab.sources.config import Rules
 from custlab.analysis.profit import COST_TERMS
 
 
-def _share_of_revenue(customers: pd.DataFrame) -> pd.DataFrame:
+def share_of_revenue(customers: pd.DataFrame) -> pd.DataFrame:
+    """Each cost term as a share of the customer's revenue (NaN without revenue)."""
     revenue = customers["revenue"].where(customers["revenue"] > 0)
     return customers[list(COST_TERMS)].div(revenue, axis=0)
+
+
+def big_cutoff(active_customers: int, rules: Rules = Rules()) -> int:
+    """The revenue rank down to which a customer is "big": the top ``lean_big_top_revenue_share``
+    of the customers with revenue, at least one."""
+    return max(1, int(np.ceil(rules.lean_big_top_revenue_share * active_customers)))
 
 
 def lean_big(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
@@ -46,14 +53,12 @@ def lean_big(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
     """
     active = customers["revenue"] > 0
     rank = customers["revenue"].where(active).rank(ascending=False, method="first")
-    n_active = int(active.sum())
-    cutoff = max(1, int(np.ceil(rules.lean_big_top_revenue_share * n_active)))
-    big = rank.le(cutoff) & active
+    big = rank.le(big_cutoff(int(active.sum()), rules)) & active
     margin = customers["profit"] / customers["revenue"].where(active)
     flagged = big & (margin < rules.lean_big_max_margin)
     # Cost shares of the big customers only (a tenth of the active ones by default): the
     # others' shares are never read.
-    shares = _share_of_revenue(customers.loc[big, ["revenue", *COST_TERMS]])
+    shares = share_of_revenue(customers.loc[big, ["revenue", *COST_TERMS]])
     flagged_big = flagged[big]
     peers = ~flagged_big
     typical = shares[peers].median() if peers.any() else shares.median()

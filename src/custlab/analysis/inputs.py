@@ -146,7 +146,8 @@ CUSTOMER_COLUMNS_NEEDING: dict[str, tuple[str, ...]] = {
         "carrying_cost", "expected_credit_loss", "profit", "profit_margin", "lifetime_revenue", "lifetime_gross_sales",
         "revenue_recent", "revenue_prior", "cogs_assumed", "revenue_rank", "bulk_one_off", "expected_spend",
         "clv_margin", "clv", "value", "rising", "tier", "tier_reason", "previous_tier", "cluster", "cluster_name",
-        "revenue_share", "dependence_risk", "revenue_growth", "margin_change", "margin_reason", "risk_reasons",
+        "revenue_share", "dependence_risk", "revenue_growth", "margin_change", "margin_reason", "churn_risk",
+        "value_at_risk", "risk_reasons",
     ),
 }  # fmt: skip
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from custlab import frames
 from custlab.aggregate import facts
-from custlab.analysis import account_sheets, clusters, customer_file, customer_value, migration, profit, risk
+from custlab.analysis import account_sheets, clusters, customer_file, customer_value, decisions, migration, profit, risk
 from custlab.analysis.inputs import NEEDS, DataInputs, blank_unmet_columns
 from custlab.analysis.summary import PeriodFigures, period_summary
 from custlab.engine import session
@@ -55,7 +55,8 @@ CUSTOMER_COLUMNS = [
     "ar_current", "ar_1_30", "ar_31_60", "ar_61_90", "ar_over_90", "credit_sales", "dso_days",
     "revenue_share", "dependence_risk", "big_debtor", "cost_to_serve_growth", "revenue_growth", "margin_change",
     "discount_fee_change", "cost_to_serve_rising", "price_pressure", "margin_reason",
-    "outside_territory_share", "territory_breach", "risk_reasons", "account_sheet",
+    "outside_territory_share", "territory_breach", "usual_gap_months", "churn_risk", "value_at_risk",
+    "risk_reasons", "account_sheet",
 ]  # fmt: skip
 
 #: Columns kept of the previous period's customer file (migration and the movers' reasons).
@@ -120,11 +121,12 @@ def analyse(
         profit_inputs = profit.ProfitInputs(default_gross_margin=config.settings.default_gross_margin, **inputs)
         choice = purchase_model_choice(con, config, report_period, stage)
         files = customer_files(con, config, report_period, first_month, profit_inputs, "customers" in checked.tables, choice.name, stage)
+        movers, migration_counts = add_migration(files.current.customers, files.earlier)
+        files.current.customers = customer_file.add_churn_risk(files.current.customers, config.rules)
         extras = report_period_extras(con, config, report_period, files, data_inputs.met()["revenue"])
         stage.done("cohorts and account months")
     current, earlier = files.current, files.earlier
     customers = current.customers
-    movers, migration_counts = add_migration(customers, earlier)
     tier_table = migration.tier_summary(customers, config.tiers.policies)
     notes = ([NEEDS["revenue"].missing] if data_inputs.purchase_log else profit_inputs.notes()) + current.notes
     cluster_profile, cluster_diagnostics, clusters_k, cluster_stability = add_clusters(customers, notes)
@@ -142,6 +144,7 @@ def analyse(
         migration=migration_counts, previous_period=earlier[0][0].label if earlier else None,
         clusters_k=clusters_k, cluster_stability=cluster_stability, scenarios=scenarios, concentration=concentration,
         rows_quarantined=int(checked.quality["quarantined"].sum()), notes=notes, inputs=data_inputs,
+        previous_headline=files.previous_headline,
     )  # fmt: skip
     summary = period_summary(config, report_period, kind, figures)
     waterfall = profit.profit_waterfall(customers, summary["terms"])
@@ -224,6 +227,7 @@ class CustomerFiles:
     earlier: list[tuple[Period, pd.DataFrame]] = field(default_factory=list)
     earlier_tiers: list[pd.DataFrame] = field(default_factory=list)
     earlier_concentration: list[dict] = field(default_factory=list)
+    previous_headline: dict | None = None
     staged: StagedReport | None = None
 
 
@@ -288,6 +292,8 @@ def keep_history(files: CustomerFiles, period: Period, config: Config, built: pd
     line. Copies: a column selection is a view that would keep the whole file
     alive.
     """
+    if not files.earlier:  # the period just before: the report's "what changed" compares with it
+        files.previous_headline = decisions.headline(built)
     files.earlier_tiers.append(migration.tier_summary(built).assign(period=period.label).reset_index())
     files.earlier_concentration.append({"period": period.label, **risk.concentration(built, config.rules)})
     keep = HISTORY_COLUMNS if not files.earlier else ["customer_id", "tier"]

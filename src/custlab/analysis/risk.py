@@ -211,6 +211,52 @@ def territory_flags(customers: pd.DataFrame, territory: pd.DataFrame | None, rul
     return pd.DataFrame({"outside_territory_share": share.to_numpy(), "territory_breach": breach.fillna(False).to_numpy()}, index=customers.index)
 
 
+#: The tiers whose customers are watched for churn: the ones worth a call.
+CHURN_WATCHED_TIERS = ("key", "important")
+
+
+def usual_gap_months(customers: pd.DataFrame) -> pd.Series:
+    """Each customer's usual gap between purchases in months: the months from its first to its last
+    purchase over its orders less one (NaN with fewer than two orders: no gap to speak of)."""
+    first = pd.to_datetime(customers["first_purchase_month"])
+    last = pd.to_datetime(customers["last_purchase_month"])
+    span = (last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month)
+    orders = pd.to_numeric(customers["lifetime_orders"], errors="coerce")
+    return (span / (orders - 1).where(orders >= 2)).astype(float)
+
+
+def churn_risk(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
+    """Key and important customers who may be gone while they keep their tier.
+
+    A tier is judged over time, so a valuable customer who stopped buying a few
+    months ago keeps it, or has just dropped one tier; this flag asks whether it
+    is still a customer. At risk: a customer key or important now or in the
+    previous period (``previous_tier``, where known) whose probability of still being a customer
+    (``p_alive``) is below ``rules.churn_max_p_alive``, or who has been silent
+    (``months_since_purchase``) for more than ``rules.churn_silence_multiple``
+    times its own usual gap between purchases, that gap counted at least one
+    month (the data are monthly).
+
+    Returns
+    -------
+    DataFrame
+        Aligned with ``customers``: ``usual_gap_months``, ``churn_risk`` and
+        ``value_at_risk``, the profit of the window that leaves with an
+        at-risk customer if it has gone (0 for the others; a loss is not at risk).
+    """
+    gap = usual_gap_months(customers)
+    silence = pd.to_numeric(customers["months_since_purchase"], errors="coerce").astype(float)
+    too_silent = (silence > rules.churn_silence_multiple * gap.clip(lower=1.0)).fillna(False)
+    p_alive = pd.to_numeric(customers["p_alive"], errors="coerce").astype(float) if "p_alive" in customers else np.nan
+    unlikely_alive = (pd.Series(p_alive, index=customers.index) < rules.churn_max_p_alive).fillna(False)
+    watched = customers["tier"].isin(CHURN_WATCHED_TIERS)
+    if "previous_tier" in customers:
+        watched |= customers["previous_tier"].isin(CHURN_WATCHED_TIERS).fillna(False).astype(bool)
+    at_risk = watched.to_numpy() & (too_silent | unlikely_alive).to_numpy()
+    value = np.where(at_risk, customers["profit"].clip(lower=0).fillna(0.0).to_numpy(), 0.0)
+    return pd.DataFrame({"usual_gap_months": gap.to_numpy(), "churn_risk": at_risk, "value_at_risk": value}, index=customers.index)
+
+
 def risk_reasons(customers: pd.DataFrame) -> pd.Series:
     """Every risk flag of a customer, in words, separated by semicolons."""
 
@@ -225,6 +271,7 @@ def risk_reasons(customers: pd.DataFrame) -> pd.Series:
         return customers[column].fillna("").ne("").to_numpy()
 
     flags = [
+        (flag("churn_risk"), _churn_words, ["months_since_purchase", "usual_gap_months", "p_alive"]),
         (flag("dependence_risk"), lambda share: f"{share:.0%} of company revenue", ["revenue_share"]),
         (flag("big_debtor"), lambda overdue, old: f"overdue {overdue:,.0f} ({old:,.0f} over 90 days)", ["overdue_receivables", "ar_over_90"]),
         (has_text("margin_reason"), str, ["margin_reason"]),
@@ -249,3 +296,11 @@ def risk_reasons(customers: pd.DataFrame) -> pd.Series:
     joined = np.full(len(customers), "", dtype=object)
     joined[flagged] = words
     return pd.Series(joined, index=customers.index, name="risk_reasons", dtype=object)
+
+
+def _churn_words(silent, gap, p_alive) -> str:
+    """"churn risk: silent 5 months (usually buys every 0.4 months); 12% likely still a customer"."""
+    parts = [f"silent {silent:.0f} months" + ("" if pd.isna(gap) else f" (usually buys every {gap:.1f} months)")]
+    if not pd.isna(p_alive):
+        parts.append(f"{p_alive:.0%} likely still a customer")
+    return "churn risk: " + "; ".join(parts)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from custlab.analysis import curves, flags, loyalty, profit, risk
+from custlab.analysis import curves, decisions, flags, loyalty, profit, risk
 from custlab.analysis.inputs import DataInputs
 from custlab.periods import Period
 from custlab.sources.config import Config
@@ -59,6 +59,8 @@ class PeriodFigures:
         Assumptions and missing inputs.
     inputs : DataInputs
         The tables and columns the data provided (what each analysis can say).
+    previous_headline : dict or None
+        The previous period's headline figures (:func:`custlab.analysis.decisions.headline`).
     """
 
     customers: pd.DataFrame
@@ -80,6 +82,7 @@ class PeriodFigures:
     rows_quarantined: int
     notes: list[str]
     inputs: DataInputs = field(default_factory=DataInputs)
+    previous_headline: dict | None = None
 
 
 def _receivables_figures(customers: pd.DataFrame, window_start, period_end) -> dict:
@@ -159,6 +162,10 @@ def period_summary(config: Config, period: Period, kind: str, figures: PeriodFig
         "clusters_k": figures.clusters_k,
         "cluster_stability": figures.cluster_stability,
         "notes": figures.notes,
+        "churn_risk_count": int(customers["churn_risk"].sum()) if "churn_risk" in customers else None,
+        "value_at_risk": float(customers["value_at_risk"].sum()) if "value_at_risk" in customers else None,
+        "changes": decisions.period_changes(decisions.headline(customers), figures.previous_headline, figures.previous_period),
+        "actions": decisions.recommended_actions(customers, config.rules),
         "inputs": figures.inputs.to_dict(),
         "inputs_met": figures.inputs.met(),
     }
@@ -188,7 +195,7 @@ SUMMARY_KEYS_NEEDING: dict[str, tuple[str, ...]] = {
         "typical_order_value", "retention_scenarios", "tier_counts", "tier_profit_share", "migration", "rising_count",
         "clusters_k", "cluster_stability", *_CONCENTRATION_KEYS, "lifetime_value.customer_equity",
         "lifetime_value.customer_equity_low", "lifetime_value.customer_equity_high", "lifetime_value.model_scenarios",
-        "lifetime_value.gamma_gamma",
+        "lifetime_value.gamma_gamma", "churn_risk_count", "value_at_risk", "changes", "actions",
     ),
 }  # fmt: skip
 

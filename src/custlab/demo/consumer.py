@@ -115,6 +115,7 @@ class _Base:
     bulk: np.ndarray
     defector: np.ndarray
     general_leaver: np.ndarray
+    silent: np.ndarray
     rate_mult: np.ndarray
     value_mult: np.ndarray
     active: np.ndarray
@@ -140,6 +141,8 @@ def _plan_base(rng: np.random.Generator, spec: DemoSpec, first_id: int, size: in
     churn[defector] = rng.integers(int(months * 0.30), int(months * 0.50) + 1, defector.sum())
     general_leaver = (code == _CODE["general"]) & (rng.random(size) < 0.08)
     churn[general_leaver] = rng.integers(int(months * 0.30), int(months * 0.50) + 1, general_leaver.sum())
+    silent, silent_months = _silent_accounts(spec, first_id, code)
+    churn[silent] = months - silent_months
     # Customer-level heterogeneity: how often and how much each customer buys.
     rate_mult = rng.gamma(10.0, 0.1, size)
     value_mult = rng.lognormal(0.0, 0.2, size)
@@ -153,8 +156,27 @@ def _plan_base(rng: np.random.Generator, spec: DemoSpec, first_id: int, size: in
     counts[np.arange(size), start] = np.maximum(counts[np.arange(size), start], 1)
     ids = first_id + np.arange(size)
     customer_ids = np.char.add("C", np.char.zfill(ids.astype(str), 8))
-    return _Base(code, a, business, start, churn, rising, bulk, defector, general_leaver, rate_mult, value_mult,
+    return _Base(code, a, business, start, churn, rising, bulk, defector, general_leaver, silent, rate_mult, value_mult,
                  active, counts, customer_ids, ids)  # fmt: skip
+
+
+#: Share of key and important customers who stop buying a few months before the data end.
+SILENT_ACCOUNT_SHARE = 0.06
+#: How many months before the end they go silent (fewer than the lapse of 6 months: they keep their tier).
+SILENT_MONTHS = (4, 5)
+
+
+def _silent_accounts(spec: DemoSpec, first_id: int, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Key and important customers who go silent ``SILENT_MONTHS`` before the end (churn that a tier
+    judged over time does not see yet), and their months of silence.
+
+    Drawn from a stream of their own, so that planting them changes no other customer's draws
+    before the monthly orders.
+    """
+    rng = np.random.default_rng([spec.seed, first_id, 11])
+    watched = (code == _CODE["key"]) | (code == _CODE["important"])
+    silent = watched & (rng.random(len(code)) < SILENT_ACCOUNT_SHARE)
+    return silent, rng.integers(SILENT_MONTHS[0], SILENT_MONTHS[1] + 1, silent.sum())
 
 
 def _transactions(rng: np.random.Generator, spec: DemoSpec, block_index: int, base: _Base) -> tuple[pd.DataFrame, dict]:
@@ -277,7 +299,7 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
     receivables, big_debtor, credit_days = _receivables(rng, spec, base, lines)
     service = _service(rng, spec, base)
     surveys, max_score = _surveys(rng, spec, base)
-    left = base.churn < spec.months
+    left = (base.churn < spec.months) & ~base.silent  # the silent ones have not lapsed yet: still their tier
     ids, business = base.ids, base.business
     names = np.where(
         business,
@@ -299,6 +321,7 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
             "customer_id": base.customer_ids, "archetype": ARCHETYPES["name"].to_numpy()[base.code],
             "planted_tier": planted_tier, "lean_big": base.code == _CODE["lean_big"], "bulk_one_off": base.bulk,
             "rising": base.rising, "big_debtor": big_debtor, "satisfied_defector": left & (max_score >= 4),
+            "churn_risk": base.silent,
         }
     )  # fmt: skip
     return {

@@ -18,12 +18,14 @@ from custlab.analysis.profit import COST_TERMS
 from custlab.report.format import money, percent
 from custlab.report.html import csp_meta
 
-def monthly_history(months: pd.DataFrame) -> pd.DataFrame:
-    """Revenue and contribution (before credit) per month of one customer."""
+def monthly_history(months: pd.DataFrame, through: str | None = None) -> pd.DataFrame:
+    """Revenue and contribution (before credit) per month of one customer, every month from its
+    first to ``through`` (the report's last day; its silent months show as empty months)."""
     frame = months.copy()
     if not frame.empty:
         frame["month"] = pd.to_datetime(frame["month"])
-        every = pd.date_range(frame["month"].min(), frame["month"].max(), freq="MS")
+        last = frame["month"].max() if through is None else max(frame["month"].max(), pd.Timestamp(through).to_period("M").to_timestamp())
+        every = pd.date_range(frame["month"].min(), last, freq="MS")
         frame = frame.set_index("month").reindex(every).rename_axis("month").reset_index()
         # months without a row bought nothing: their amounts are 0 (text columns such as the id stay empty)
         amounts = frame.select_dtypes("number").columns
@@ -62,11 +64,12 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows) + "</table>"
 
 
-def render_account_page(customer: pd.Series, months: pd.DataFrame, tiers: pd.DataFrame, company: str, period_title: str, currency: str) -> str:
-    """The HTML page of one account."""
+def render_account_page(customer: pd.Series, months: pd.DataFrame, tiers: pd.DataFrame, company: str, period_title: str, currency: str,
+                        through: str | None = None) -> str:  # fmt: skip
+    """The HTML page of one account; its monthly chart runs to ``through`` (the report's last day)."""
     name = customer.get("name")
     label = f"{customer['customer_id']}" + (f" — {name}" if isinstance(name, str) and name else "")
-    history = monthly_history(months)
+    history = monthly_history(months, through)
     waterfall = [("Revenue", money(customer["revenue"], currency))] + [
         (text, money(-customer[term], currency)) for term, text in COST_TERMS.items()
     ] + [("Customer profit", money(customer["profit"], currency)), ("Profit margin", percent(customer.get("profit_margin")))]
@@ -129,7 +132,7 @@ def write_account_pages(result, folder) -> dict[str, str]:
         cid = str(customer["customer_id"])
         page = render_account_page(
             customer, by_months.get(cid, empty_months), by_tiers.get(cid, pd.DataFrame(columns=["period", "tier"])),
-            summary["company"], summary["period_title"], summary["currency"],
+            summary["company"], summary["period_title"], summary["currency"], summary.get("window_end"),
         )  # fmt: skip
         name = account_file_name(cid)
         (folder / name).write_text(page, encoding="utf-8")

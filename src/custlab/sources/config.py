@@ -213,6 +213,12 @@ class Rules:
     territory_max_outside_share : float
         A business customer buying more than this share outside its region
         disrupts the market.
+    churn_max_p_alive : float
+        A key or important customer whose probability of still being a
+        customer (the purchase model's P(alive)) is below this is at churn risk ...
+    churn_silence_multiple : float
+        ... and so is one silent for more than this many times its own usual
+        gap between purchases (the gap counted at least one month).
     """
 
     top_share: float = 0.20
@@ -225,6 +231,8 @@ class Rules:
     cost_to_serve_growth_flag: float = 0.5
     price_pressure_points: float = 0.02
     territory_max_outside_share: float = 0.2
+    churn_max_p_alive: float = 0.5
+    churn_silence_multiple: float = 3.0
 
 
 #: Valid range of each rule.
@@ -239,6 +247,8 @@ _RULE_BOUNDS = {
     "lean_big_top_revenue_share": (0.001, 0.5),
     "lean_big_max_margin": (-1.0, 1.0),
     "bulk_order_multiple": (1.0, 1000.0),
+    "churn_max_p_alive": (0.0, 1.0),
+    "churn_silence_multiple": (1.0, 100.0),
 }
 
 

@@ -1,0 +1,121 @@
+"""Churn risk on valuable customers, the changes against the previous period, and the actions."""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from custlab.analysis.decisions import ACTION_LINKS, headline, period_changes, recommended_actions
+from custlab.analysis.risk import churn_risk, risk_reasons, usual_gap_months
+from custlab.report.tables import actions_table, change_sentences, churn_risk_note, churn_risk_table
+from custlab.sources.config import Rules
+
+
+def _history(**columns) -> pd.DataFrame:
+    base = {
+        "customer_id": ["A", "B", "C", "D", "E", "F"],
+        "tier": ["key", "key", "important", "general", "important", "general"],
+        "previous_tier": ["key", "key", "important", "general", "important", "key"],
+        # A: monthly buyer silent 4 months; B: monthly buyer silent 2; C: every 2 months, silent 5 (< 3x2=6)
+        # D: a general customer silent 10; E: likely gone by the model; F: dropped from key, silent 5
+        "first_purchase_month": pd.to_datetime(["2025-01-01"] * 4 + ["2025-01-01", "2025-01-01"]),
+        "last_purchase_month": pd.to_datetime(["2025-12-01", "2026-02-01", "2025-11-01", "2025-06-01", "2026-03-01", "2025-11-01"]),
+        "lifetime_orders": [12, 14, 6, 3, 15, 11],
+        "months_since_purchase": [4, 2, 5, 10, 1, 5],
+        "p_alive": [0.9, 0.95, 0.8, 0.1, 0.2, np.nan],
+        "profit": [1000.0, 500.0, 300.0, 50.0, -20.0, 700.0],
+    }
+    return pd.DataFrame({**base, **columns})
+
+
+def test_usual_gap_is_months_between_first_and_last_purchase_over_orders_less_one():
+    gaps = usual_gap_months(_history())
+    assert gaps.iloc[0] == 11 / 11 and gaps.iloc[2] == 10 / 5
+    assert math.isnan(usual_gap_months(_history(lifetime_orders=[1] * 6)).iloc[0])
+
+
+def test_churn_risk_watches_valuable_customers_silent_far_beyond_their_habit_or_likely_gone():
+    flags = churn_risk(_history(), Rules())
+    # A silent 4 > 3 x 1; B 2 is within habit; C 5 <= 3 x 2; D is general; E likely gone (p 0.2);
+    # F was key last period and is silent 5 > 3 x 1.
+    assert flags["churn_risk"].tolist() == [True, False, False, False, True, True]
+    # A loss is not at risk; the others carry their profit of the window
+    assert flags["value_at_risk"].tolist() == [1000.0, 0.0, 0.0, 0.0, 0.0, 700.0]
+    stricter = churn_risk(_history(), Rules(churn_silence_multiple=4.5, churn_max_p_alive=0.1))
+    assert stricter["churn_risk"].tolist() == [False, False, False, False, False, True]
+
+
+def test_churn_risk_is_said_in_words_with_the_silence_and_the_habit():
+    customers = _history()
+    customers = customers.join(churn_risk(customers, Rules()))
+    words = risk_reasons(customers)
+    assert words.iloc[0] == "churn risk: silent 4 months (usually buys every 1.0 months); 90% likely still a customer"
+    assert words.iloc[5] == "churn risk: silent 5 months (usually buys every 1.0 months)"
+    assert words.iloc[1] == ""
+
+
+def _period(profit_values, tiers) -> pd.DataFrame:
+    return pd.DataFrame({"revenue": [100.0] * len(profit_values), "profit": profit_values, "tier": tiers})
+
+
+def test_changes_follow_the_numbers_in_both_directions():
+    before = headline(_period([10.0, 10.0, -5.0], ["key", "general", "general"]))
+    now = headline(_period([30.0, 10.0, 5.0], ["key", "key", "general"]))
+    changes = {c["measure"]: c for c in period_changes(now, before, "2026-09")}
+    assert changes["profit"]["direction"] == "up" and changes["profit"]["change"] == (45 - 15) / 15
+    assert changes["loss_making_share"]["direction"] == "down" and changes["loss_making_share"]["change"] == -1 / 3
+    assert changes["key_customers"]["now"] == 2 and changes["customers"]["direction"] == "unchanged"
+    lines = change_sentences({"currency": "EUR", "changes": list(changes.values())})
+    assert "Customer profit rose 200.0% to EUR 45 (2026-09: EUR 15)." in lines
+    assert "Loss-making customers fell 33.3 pts to 0.0% (2026-09: 33.3%)." in lines
+    assert "Active customers was unchanged at 3." in lines
+    falling = period_changes(before, now, "2026-09")
+    assert {c["measure"]: c["direction"] for c in falling}["profit"] == "down"
+    assert period_changes(now, None, None) == []
+
+
+def _flagged_base() -> pd.DataFrame:
+    n = 40
+    rng = np.random.default_rng(3)
+    revenue = rng.uniform(100, 1000, n)
+    frame = pd.DataFrame({
+        "customer_id": [f"C{i}" for i in range(n)], "revenue": revenue, "profit": revenue * 0.3,
+        "cogs": revenue * 0.6, "discount": revenue * 0.05, "channel_fee": 0.0, "cost_to_serve": revenue * 0.05,
+        "carrying_cost": 0.0, "expected_credit_loss": 0.0,
+        "revenue_rank": pd.Series(revenue).rank(ascending=False, method="first").astype(int),
+        "lean_big": False, "margin_eaten_by": "", "churn_risk": False, "value_at_risk": 0.0,
+        "big_debtor": False, "overdue_receivables": 0.0, "rising": False, "revenue_recent": 10.0, "revenue_prior": 5.0,
+    })  # fmt: skip
+    return frame
+
+
+def test_actions_rank_by_money_at_stake_and_leave_out_what_has_no_customer_or_no_data():
+    customers = _flagged_base()
+    top = customers["revenue_rank"] <= 2  # the two largest: lean, their discounts at 30% of revenue
+    customers.loc[top, ["lean_big", "margin_eaten_by"]] = [True, "discount"]
+    customers.loc[top, "discount"] = customers.loc[top, "revenue"] * 0.30
+    customers.loc[top, "profit"] = customers.loc[top, "revenue"] * 0.05
+    customers.loc[customers.index[5:8], ["churn_risk", "value_at_risk"]] = [True, 10_000.0]
+    customers.loc[customers.index[9], ["big_debtor", "overdue_receivables"]] = [True, 50.0]
+    actions = recommended_actions(customers, Rules(lean_big_top_revenue_share=0.1))
+    assert [a["action"] for a in actions] == ["churn_risk", "lean_big", "big_debtor"]  # no rising customer
+    assert actions[0]["amount"] == 30_000.0 and actions[0]["customers"] == 3
+    # the excess discount over the other big customers' median (5%): 25% of the two lean ones' revenue
+    assert math.isclose(actions[1]["amount"], 0.25 * customers.loc[top, "revenue"].sum())
+    assert all(a["link"] == ACTION_LINKS[a["action"]] for a in actions)
+    customers["big_debtor"] = pd.NA  # receivables absent: no action on debtors, rather than one of 0
+    assert "big_debtor" not in [a["action"] for a in recommended_actions(customers)]
+    table = actions_table({"actions": actions})
+    assert table["At stake"].is_monotonic_decreasing and table.columns.tolist() == ["What to do", "Customers", "At stake", "Which is"]
+
+
+def test_churn_note_counts_them_all():
+    assert churn_risk_note({"churn_risk_count": 0}) == "No key or important customer is at churn risk this period."
+    note = churn_risk_note({"churn_risk_count": 1234, "value_at_risk": 5000.4, "currency": "USD"})
+    assert note.startswith("1,234 key and important customers") and "USD 5,000" in note
+
+
+def test_churn_list_without_a_purchase_model_leaves_out_the_probability():
+    customers = _history().join(churn_risk(_history().drop(columns="p_alive"), Rules()))
+    table = churn_risk_table(customers.drop(columns="p_alive"))
+    assert table["Customer"].tolist() == ["A", "F"] and "Probability still a customer" not in table
