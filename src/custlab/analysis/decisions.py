@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from custlab.analysis import flags, profit
@@ -123,11 +124,12 @@ def _lean_big(customers: pd.DataFrame, rules: Rules) -> dict | None:
     typical = flags.share_of_revenue(peers).median() if len(peers) else pd.Series(0.0, index=list(COST_TERMS))
     eaten = customers.loc[lean]
     own = flags.share_of_revenue(eaten[["revenue", *COST_TERMS]])
-    culprit = eaten["margin_eaten_by"].where(eaten["margin_eaten_by"].isin(list(COST_TERMS)))
-    excess = pd.Series(
-        [own.at[i, term] - typical.get(term, 0.0) if isinstance(term, str) else 0.0 for i, term in culprit.items()],
-        index=eaten.index, dtype=float,
-    )  # fmt: skip
+    # each lean customer's own share of its culprit term, less the peers' median share of it
+    column = own.columns.get_indexer(eaten["margin_eaten_by"].fillna("").astype(str))
+    found = column >= 0
+    excess = np.zeros(len(eaten))
+    excess[found] = own.to_numpy()[np.flatnonzero(found), column[found]] - typical.reindex(own.columns).fillna(0.0).to_numpy()[column[found]]
+    excess = pd.Series(excess, index=eaten.index)
     recoverable = (excess.clip(lower=0) * eaten["revenue"].clip(lower=0)).fillna(0.0).sum()
     return _action("lean_big", "Renegotiate terms with the lean big customers", recoverable, lean.sum(),
                    "the cost that eats each one's margin, above what other big customers get")  # fmt: skip
