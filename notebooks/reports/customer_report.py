@@ -256,7 +256,7 @@ tables.when_available(summary, "revenue", tables.style_customer_table, tables.to
 # %% [markdown]
 # ### Receivables and bad debt
 #
-# What is owed, how late, and what we expect to lose. # Open receivables at the period end by days past due, per tier; the expected credit loss applies the loss rate of each bucket.
+# What is owed, how late, and what we expect to lose: open receivables at the period end by days past due, per tier; the expected credit loss applies the loss rate of each bucket.
 
 # %%
 tables.when_available(summary, "receivables", tables.style_ageing, tables.ageing_table(result.customers), currency)
