@@ -306,3 +306,13 @@ def simulated_bg_nbd(customers: int, r=0.24, alpha=4.4, a=0.79, b=2.4, weeks=78.
     from custlab.clv.simulate import beta_geometric_nbd_model
 
     return beta_geometric_nbd_model(np.linspace(30, weeks, customers), r, alpha, a, b, size=customers, seed=seed)
+
+
+def test_pareto_nbd_value_of_a_customer_does_not_depend_on_who_is_computed_with_it():
+    """lifetimes' own test compares the P(alive) matrix with one call per cell, to the last bit."""
+    model = ParetoNBDFitter().with_params([0.5534, 10.5802, 0.6061, 11.6562])
+    x, t_x = (v.ravel().astype(float) for v in np.meshgrid(np.arange(30), np.arange(39)))
+    age = np.full(x.shape, 38.86)
+    together = model.conditional_probability_alive(x, t_x, age)
+    alone = [model.conditional_probability_alive(x[i : i + 1], t_x[i : i + 1], age[i : i + 1])[0] for i in range(len(x))]
+    assert together.tolist() == alone

@@ -77,7 +77,11 @@ def log_integral(params, x, t_x, age, gradient: bool = False):
     top = terms.max(axis=0)
     terms -= top
     shares = np.exp(terms, out=terms)
-    total = shares.sum(axis=0)
+    # rows added one by one: numpy sums a single column pairwise, several row by row, and a
+    # customer's value must not depend on how many are computed with it (to the last bit)
+    total = shares[0].copy()
+    for row in shares[1:]:
+        total += row
     with np.errstate(divide="ignore"):
         log_i = np.log(half) + top + np.log(total)
     if not gradient:
