@@ -9,6 +9,7 @@ the report puts on them ("rose", "fell") follow the numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -39,9 +40,15 @@ ACTION_LINKS = {
 
 def headline(customers: pd.DataFrame) -> dict[str, float]:
     """The figures :data:`CHANGE_MEASURES` compares, of one period's customer file."""
-    tiers = customers["tier"].value_counts() if "tier" in customers else pd.Series(dtype=int)
-    figures = {k: v for k, v in profit.profit_kpis(customers).items() if k in CHANGE_MEASURES}
-    return {**figures, "key_customers": int(tiers.get("key", 0)), "important_customers": int(tiers.get("important", 0))}
+    tiers = customers["tier"].value_counts().to_dict() if "tier" in customers else {}
+    return headline_from(profit.profit_kpis(customers), tiers)
+
+
+def headline_from(kpis: Mapping, tier_counts: Mapping) -> dict[str, float]:
+    """The compared figures from figures already computed: :func:`custlab.analysis.profit.profit_kpis`
+    (or a summary holding them) and the customers per tier."""
+    figures = {k: kpis[k] for k in CHANGE_MEASURES if k in kpis}
+    return {**figures, "key_customers": int(tier_counts.get("key", 0)), "important_customers": int(tier_counts.get("important", 0))}
 
 
 def period_changes(now: dict, before: dict | None, before_label: str | None) -> list[dict]:

@@ -164,11 +164,12 @@ def period_summary(config: Config, period: Period, kind: str, figures: PeriodFig
         "notes": figures.notes,
         "churn_risk_count": int(customers["churn_risk"].sum()) if "churn_risk" in customers else None,
         "value_at_risk": float(customers["value_at_risk"].sum()) if "value_at_risk" in customers else None,
-        "changes": decisions.period_changes(decisions.headline(customers), figures.previous_headline, figures.previous_period),
         "actions": decisions.recommended_actions(customers, config.rules),
         "inputs": figures.inputs.to_dict(),
         "inputs_met": figures.inputs.met(),
     }
+    now = decisions.headline_from(summary, summary["tier_counts"])
+    summary["changes"] = decisions.period_changes(now, figures.previous_headline, figures.previous_period)
     if figures.previous_period is None:
         summary["migration"] = None
     return json_safe(unmet_to_null(summary, summary["inputs_met"]))

@@ -270,6 +270,8 @@ class BaseFitter:
 
     #: Parameter names, in order.
     _param_names: tuple[str, ...] = ()
+    #: The model's name in messages and reports.
+    model_name: str = ""
     #: The limits of the model a fit is checked against (see :class:`Edge`).
     _edges: tuple[Edge, ...] = ()
 
@@ -334,6 +336,16 @@ class BaseFitter:
             index=self.params_.index,
         )
 
+    def _keep_fit(self, fit: MaximumLikelihood, params: np.ndarray, loglik_and_grad: Callable, total_weight: float,
+                  data: pd.DataFrame, verbose: bool) -> None:  # fmt: skip
+        """The end of every ``fit``: store the fit (:meth:`_set_fit`) and the data it was fitted on,
+        bind lifetimes' method attributes, and with ``verbose`` say how it went."""
+        self._set_fit(fit, params, loglik_and_grad, total_weight)
+        self.data = data
+        self._bind_methods()
+        if verbose:
+            print(f"{self.model_name}: {fit.iterations} iterations, log-likelihood {fit.log_likelihood:.3f}, {self!r}")
+
     def _set_fit(self, fit: MaximumLikelihood, params: np.ndarray, loglik_and_grad: Callable, total_weight: float) -> None:
         """Store the fitted parameters, the edges the maximum lies on, and the parameters' uncertainty."""
         names = list(self._param_names)
@@ -353,10 +365,10 @@ class BaseFitter:
         self._set_uncertainty(information, params, np.array([name in at_edge for name in names]))
         for meaning in self.edges_:
             warnings.warn(f"{type(self).__name__}: the maximum lies on the edge of the parameter space "
-                          f"({', '.join(self.boundary_)}): {meaning}", BoundaryWarning, stacklevel=3)  # fmt: skip
+                          f"({', '.join(self.boundary_)}): {meaning}", BoundaryWarning, stacklevel=4)  # fmt: skip
         if at_edge and not reached:
             warnings.warn(f"{type(self).__name__}: {', '.join(self.boundary_)} ran to the edge of the search: "
-                          "the data cannot pin the model down", BoundaryWarning, stacklevel=3)  # fmt: skip
+                          "the data cannot pin the model down", BoundaryWarning, stacklevel=4)  # fmt: skip
 
     def _edges_reached(self, loglik_and_grad: Callable, params: np.ndarray, best: float) -> list[Edge]:
         """The model's edges (:attr:`_edges`) the data cannot tell from the fit (log-likelihood ``best``):

@@ -51,8 +51,6 @@ class PurchaseModel(BaseFitter):
 
     #: Parameters measured in units of time (rescaled with the data's time).
     _time_params: tuple[str, ...] = ()
-    #: The model's name in messages and reports.
-    model_name = ""
 
     def __init__(self, penalizer_coef: float = 0.0):
         self.penalizer_coef = penalizer_coef
@@ -116,12 +114,8 @@ class PurchaseModel(BaseFitter):
             return value, grad * factor
 
         self.n_unique_rows_ = len(w)
-        self._set_fit(fit, params, natural, float(w.sum()))
-        self.data = pd.DataFrame({"frequency": x, "recency": t_x, "T": age,
-                                  "weights": np.ones_like(x) if w_in is None else w_in}, index=index)  # fmt: skip
-        self._bind_methods()
-        if verbose:
-            print(f"{self.model_name}: {fit.iterations} iterations, log-likelihood {fit.log_likelihood:.3f}, {self!r}")
+        fitted = pd.DataFrame({"frequency": x, "recency": t_x, "T": age, "weights": np.ones_like(x) if w_in is None else w_in}, index=index)
+        self._keep_fit(fit, params, natural, float(w.sum()), fitted, verbose)
         return self
 
     # --- shared predictions ----------------------------------------------------

@@ -46,7 +46,19 @@ def log_hyp2f1(a, b, c, z) -> np.ndarray:
     return result
 
 
-class BetaGeoFitter(PurchaseModel):
+class BetaGeometricDropout:
+    """What BG/NBD and MBG/NBD share: parameters r, alpha, a, b, the last two a beta-geometric drop-out."""
+
+    @staticmethod
+    def _start(rows: dict, w: np.ndarray) -> np.ndarray:
+        return np.array([1.0, max(float(np.average(rows["T"], weights=w)), 1e-3), 1.0, 1.0])
+
+    def _dropout_params(self, params: np.ndarray, factor: float) -> np.ndarray:
+        """The mean drop-out probability a / (a + b) times ``factor``, keeping a + b (the spread across customers alike)."""
+        return np.r_[params[:2], dropout_scale(pd.Series(params, index=self._param_names), factor)[["a", "b"]].to_numpy()]
+
+
+class BetaGeoFitter(BetaGeometricDropout, PurchaseModel):
     """BG/NBD fitter, scikit-learn style: settings in ``__init__``, learning in ``fit``.
 
     Parameters
@@ -152,14 +164,6 @@ class BetaGeoFitter(PurchaseModel):
         d_b = total * (dig_ab - digamma(b)) + float(np.dot(W_u, dig_bx_u - dig_abx_u)) \
             - float(np.dot(np.bincount(i_x1, weights=w_w4, minlength=len(ux)), inv_bx_u))
         return ll, np.array([d_r, d_alpha, d_a, d_b])
-
-    @staticmethod
-    def _start(rows: dict, w: np.ndarray) -> np.ndarray:
-        return np.array([1.0, max(float(np.average(rows["T"], weights=w)), 1e-3), 1.0, 1.0])
-
-    def _dropout_params(self, params: np.ndarray, factor: float) -> np.ndarray:
-        """The mean drop-out probability a / (a + b) times ``factor``, keeping a + b (the spread across customers alike)."""
-        return np.r_[params[:2], dropout_scale(pd.Series(params, index=self._param_names), factor)[["a", "b"]].to_numpy()]
 
     def _generate_new_data(self, size: int = 1) -> pd.DataFrame:
         """Simulated customers with this model's parameters and the fitted ages (lifetimes' ``generate_new_data``)."""

@@ -118,12 +118,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         start = np.ones(4) if initial_params is None else np.asarray(initial_params, dtype=float)
         fit = maximise(loglik, start, float(w.sum()), self.penalizer_coef, self.model_name)
         self.n_unique_rows_ = len(w)
-        self._set_fit(fit, fit.params, loglik, float(w.sum()))
-        self.data = pd.DataFrame({"frequency": x, "recency": t_x, "n_periods": n,
-                                  "weights": np.ones_like(x) if w_in is None else w_in}, index=index)  # fmt: skip
-        self._bind_methods()
-        if verbose:
-            print(f"BG/BB: {fit.iterations} iterations, log-likelihood {fit.log_likelihood:.3f}, {self!r}")
+        data = pd.DataFrame({"frequency": x, "recency": t_x, "n_periods": n, "weights": np.ones_like(x) if w_in is None else w_in}, index=index)
+        self._keep_fit(fit, fit.params, loglik, float(w.sum()), data, verbose)
         return self
 
     def _generate_new_data(self, size: int = 1) -> pd.DataFrame:

@@ -128,10 +128,7 @@ class GammaGammaFitter(BaseFitter):
         loglik = lambda prm: self._loglik_and_grad(prm, data)  # noqa: E731
         lower = np.array([1e-300, 1.0, 1e-300]) if q_constraint else None
         fit = maximise(loglik, start, data["total"], self.penalizer_coef, "Gamma-Gamma", lower=lower)
-        self._set_fit(fit, fit.params, loglik, data["total"])
-        self.data = pd.DataFrame({"monetary_value": m, "frequency": x, "weights": w}, index=index)
-        if verbose:
-            print(f"Gamma-Gamma: {fit.iterations} iterations, log-likelihood {fit.log_likelihood:.3f}, {self!r}")
+        self._keep_fit(fit, fit.params, loglik, data["total"], pd.DataFrame({"monetary_value": m, "frequency": x, "weights": w}, index=index), verbose)
         return self
 
     def conditional_expected_average_profit(self, frequency=None, monetary_value=None):

@@ -13,11 +13,11 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from custlab.clv._fit import NO_DROPOUT, SAME_DROPOUT, SAME_RATE, Edge, as_float_array, like_input
 from custlab.clv._purchase import PurchaseModel
-from custlab.clv.beta_geo import dropout_scale, log_hyp2f1
+from custlab.clv.beta_geo import BetaGeometricDropout, log_hyp2f1
 from custlab.clv.simulate import modified_beta_geometric_nbd_model
 
 
-class ModifiedBetaGeoFitter(PurchaseModel):
+class ModifiedBetaGeoFitter(BetaGeometricDropout, PurchaseModel):
     """MBG/NBD fitter: parameters ``r``, ``alpha`` (purchase rates) and ``a``, ``b`` (drop-out).
 
     Parameters
@@ -90,13 +90,6 @@ class ModifiedBetaGeoFitter(PurchaseModel):
         d_b = total * (dig_ab - digamma(b)) + float(np.dot(W_u, digamma(b + ux + 1) - dig_abx_u)) \
             - float(np.dot(np.bincount(i_x, weights=w_dropped, minlength=len(ux)), inv_bx_u))
         return ll, np.array([d_r, d_alpha, d_a, d_b])
-
-    @staticmethod
-    def _start(rows: dict, w: np.ndarray) -> np.ndarray:
-        return np.array([1.0, max(float(np.average(rows["T"], weights=w)), 1e-3), 1.0, 1.0])
-
-    def _dropout_params(self, params: np.ndarray, factor: float) -> np.ndarray:
-        return np.r_[params[:2], dropout_scale(pd.Series(params, index=self._param_names), factor)[["a", "b"]].to_numpy()]
 
     def _generate_new_data(self, size: int = 1) -> pd.DataFrame:
         return modified_beta_geometric_nbd_model(self.data["T"].to_numpy(), *self._unload_params("r", "alpha", "a", "b"), size=size)
