@@ -68,7 +68,7 @@ def test_changes_follow_the_numbers_in_both_directions():
     lines = change_sentences({"currency": "EUR", "changes": list(changes.values())})
     assert "Customer profit rose 200.0% to EUR 45 (2026-09: EUR 15)." in lines
     assert "Loss-making customers fell 33.3 pts to 0.0% (2026-09: 33.3%)." in lines
-    assert "Active customers was unchanged at 3." in lines
+    assert "Active customers stayed at 3." in lines
     falling = period_changes(before, now, "2026-09")
     assert {c["measure"]: c["direction"] for c in falling}["profit"] == "down"
     assert period_changes(now, None, None) == []
@@ -119,3 +119,18 @@ def test_churn_list_without_a_purchase_model_leaves_out_the_probability():
     customers = _history().join(churn_risk(_history().drop(columns="p_alive"), Rules()))
     table = churn_risk_table(customers.drop(columns="p_alive"))
     assert table["Customer"].tolist() == ["A", "F"] and "Probability still a customer" not in table
+
+
+def test_changes_say_what_rests_on_an_assumed_margin():
+    changes = period_changes(headline(_period([30.0, 10.0], ["key", "general"])), headline(_period([20.0, 10.0], ["key", "general"])), "2026-09")
+    own_costs = {"currency": "EUR", "changes": changes, "assumed_gross_margin": 0.25, "inputs_met": {"margins_differ": True}}
+    lines = change_sentences(own_costs)
+    assert "Customer profit rose 33.3% to EUR 40 (2026-09: EUR 30; assumed: cost of goods 75% of revenue)." in lines
+    assert "Revenue stayed at EUR 200." in lines
+    one_margin = {**own_costs, "inputs_met": {"margins_differ": False}}
+    lines = change_sentences(one_margin)
+    assert not any(line.startswith(("Profit margin", "Loss-making")) for line in lines)
+    assert lines[-1] == ("Not compared: profit margin and loss-making customers "
+                         "(one assumed margin for every customer: they cannot move).")  # fmt: skip
+    assert not any("assumed" in line for line in change_sentences({**own_costs, "assumed_gross_margin": None}))
+

@@ -27,6 +27,17 @@ def missing_html(line: str):
     return html.show(html.paragraph(line, "custlab-missing"))
 
 
+def assumed_notes(summary: dict) -> tuple[str, str]:
+    """The notes of a figure resting on assumed cost of goods, and of one resting on every customer
+    having the same assumed margin (``""`` where the data give the figure)."""
+    met = summary.get("inputs_met") or {}
+    assumed = ""
+    if summary.get("assumed_gross_margin") is not None:
+        assumed = f"assumed: cost of goods {1 - summary['assumed_gross_margin']:.0%} of revenue"
+    same = "one assumed margin for every customer" if not met.get("margins_differ", True) else assumed
+    return assumed, same
+
+
 def when_available(summary: dict, needs: str | tuple[str, ...], render, /, *args, **kwargs):
     """``render(*args, **kwargs)`` when the data meet ``needs``; otherwise the one line saying what is
     missing, displayed (and None returned).

@@ -6,10 +6,13 @@ import pandas as pd
 
 from custlab.report import html
 from custlab.report.format import change, count, money, percent, points
-from custlab.report.tables._format import customer_list, largest_where
+from custlab.report.tables._format import assumed_notes, customer_list, largest_where
 
-#: Verbs for a direction, by the kind of figure.
-_VERBS = {"up": "rose", "down": "fell", "unchanged": "was unchanged"}
+#: Verbs for a direction.
+_VERBS = {"up": "rose", "down": "fell", "unchanged": "stayed"}
+#: Measures that rest on the margin: marked when cost of goods is assumed, left out when one
+#: assumed margin holds for every customer (they cannot move then).
+_ON_THE_MARGIN = ("profit", "profit_margin", "loss_making_share")
 
 
 def _figure(value, kind: str, currency: str) -> str:
@@ -18,18 +21,28 @@ def _figure(value, kind: str, currency: str) -> str:
 
 def change_sentences(summary: dict) -> list[str]:
     """One sentence per headline measure against the previous period, e.g. "Customer profit fell 0.1%
-    to USD 6,477,784 (2026-09: USD 6,481,782)." Shares change in points; the verb follows the sign."""
+    to USD 6,477,784 (2026-09: USD 6,481,782)." Shares change in points; the verb follows the sign.
+    A figure resting on an assumed margin says so; margin and loss-making share are not compared
+    when every customer carries the same assumed margin."""
     currency = summary.get("currency", "")
-    lines = []
+    assumed, same = assumed_notes(summary)
+    one_margin = bool(same) and same != assumed
+    lines, skipped = [], []
     for row in summary.get("changes") or []:
-        kind, verb = row["kind"], _VERBS[row["direction"]]
-        now, before = _figure(row["now"], kind, currency), _figure(row["before"], kind, currency)
-        if row["direction"] == "unchanged":
-            lines.append(f"{row['label']} {verb} at {now}.")
+        kind, measure = row["kind"], row["measure"]
+        if one_margin and measure in ("profit_margin", "loss_making_share"):
+            skipped.append(row["label"].lower())
             continue
-        by = points(abs(row["change"])).lstrip("+") if kind == "share" else change(abs(row["change"])).lstrip("+") if row["change"] is not None else None
-        amount = f" {by}" if by else ""
-        lines.append(f"{row['label']} {verb}{amount} to {now} ({row['compared_with']}: {before}).")
+        now, before = _figure(row["now"], kind, currency), _figure(row["before"], kind, currency)
+        basis = assumed if measure in _ON_THE_MARGIN else ""
+        if row["direction"] == "unchanged":
+            lines.append(f"{row['label']} stayed at {now}" + (f" ({basis})." if basis else "."))
+            continue
+        size = abs(row["change"]) if row["change"] is not None else None
+        by = "" if size is None else " " + (points(size) if kind == "share" else change(size)).lstrip("+")
+        lines.append(f"{row['label']} {_VERBS[row['direction']]}{by} to {now} ({row['compared_with']}: {before}" + (f"; {basis})." if basis else ")."))
+    if skipped:
+        lines.append(f"Not compared: {' and '.join(skipped)} ({same}: they cannot move).")
     return lines
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from custlab.report import html
 from custlab.report.format import count, money, percent
-from custlab.report.tables._format import missing
+from custlab.report.tables._format import assumed_notes, missing
 from custlab.report.tables.risk import tiles_html
 
 
@@ -27,10 +27,7 @@ def kpi_tiles(summary: dict) -> list[tuple[str, str, str]]:
             ("Bought again (retention)", percent(summary.get("retention_rate")), ""),
             quarantined,
         ]
-    assumed = ""
-    if summary.get("assumed_gross_margin") is not None:
-        assumed = f"assumed: cost of goods {1 - summary['assumed_gross_margin']:.0%} of revenue"
-    same = "one assumed margin for every customer" if not met.get("margins_differ", True) else assumed
+    assumed, same = assumed_notes(summary)
     tiles = [
         ("Active customers", count(summary.get("customers")), ""),
         ("Revenue", money(summary.get("revenue"), currency), ""),
