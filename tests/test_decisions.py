@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from custlab.analysis.decisions import ACTION_LINKS, headline, period_changes, recommended_actions
-from custlab.analysis.risk import churn_risk, risk_reasons, usual_gap_months
+from custlab.analysis.risk import churn_risk, risk_reasons, months_per_order
 from custlab.report.tables import actions_table, change_sentences, churn_risk_note, churn_risk_table
 from custlab.sources.config import Rules
 
@@ -29,9 +29,9 @@ def _history(**columns) -> pd.DataFrame:
 
 
 def test_usual_gap_is_months_between_first_and_last_purchase_over_orders_less_one():
-    gaps = usual_gap_months(_history())
+    gaps = months_per_order(_history())
     assert gaps.iloc[0] == 11 / 11 and gaps.iloc[2] == 10 / 5
-    assert math.isnan(usual_gap_months(_history(lifetime_orders=[1] * 6)).iloc[0])
+    assert math.isnan(months_per_order(_history(lifetime_orders=[1] * 6)).iloc[0])
 
 
 def test_churn_risk_watches_valuable_customers_silent_far_beyond_their_habit_or_likely_gone():
@@ -85,6 +85,7 @@ def _flagged_base() -> pd.DataFrame:
         "revenue_rank": pd.Series(revenue).rank(ascending=False, method="first").astype(int),
         "lean_big": False, "margin_eaten_by": "", "churn_risk": False, "value_at_risk": 0.0,
         "big_debtor": False, "overdue_receivables": 0.0, "rising": False, "revenue_recent": 10.0, "revenue_prior": 5.0,
+        "tier": "general",
     })  # fmt: skip
     return frame
 
@@ -103,6 +104,10 @@ def test_actions_rank_by_money_at_stake_and_leave_out_what_has_no_customer_or_no
     # the excess discount over the other big customers' median (5%): 25% of the two lean ones' revenue
     assert math.isclose(actions[1]["amount"], 0.25 * customers.loc[top, "revenue"].sum())
     assert all(a["link"] == ACTION_LINKS[a["action"]] for a in actions)
+    customers.loc[customers.index[20:23], "rising"] = True
+    customers.loc[customers.index[22], "tier"] = "important"  # has an account manager: not a small one to nurture
+    rising = {a["action"]: a for a in recommended_actions(customers)}["rising"]
+    assert rising["customers"] == 2 and rising["amount"] == 10.0
     customers["big_debtor"] = pd.NA  # receivables absent: no action on debtors, rather than one of 0
     assert "big_debtor" not in [a["action"] for a in recommended_actions(customers)]
     table = actions_table({"actions": actions})

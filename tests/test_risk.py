@@ -188,3 +188,5 @@ def test_flagged_accounts_link_only_to_sheets_that_exist():
     assert '<a href="accounts/A.html">A</a>' in html_text
     assert '<td class="txt">B</td>' in html_text and "accounts/B.html" not in html_text
     assert "2 of the 3 key and important customers have an account sheet" in html_text
+    shortened = flagged_accounts_html(customers, limit=1).data
+    assert "1 of the 2 flagged key and important accounts shown" in shortened and "accounts/A.html" in shortened

@@ -60,7 +60,9 @@ def test_customer_lists_match_the_full_sort():
         customers[customers["bulk_one_off"]].sort_values("lifetime_gross_sales", ascending=False).head(25))
     assert who(satisfied_defectors_table(customers).rename(columns={"Customer": "customer_id"})) == who(
         customers[customers["satisfied_defector"]].sort_values("lifetime_revenue", ascending=False).head(25))
-    rising = customers[customers["rising"].fillna(False).astype(bool)].sort_values("revenue_recent", ascending=False).head(25)
+    small = customers[customers["rising"].fillna(False).astype(bool) & ~customers["tier"].isin(["key", "important"])]
+    added = small["revenue_recent"] - small["revenue_prior"].clip(lower=0)
+    rising = small.loc[added.sort_values(ascending=False, kind="stable").index].head(25)
     table = rising_table(customers)
     assert table["Customer"].tolist() == rising["customer_id"].tolist()
     prior = rising["revenue_prior"].to_numpy()

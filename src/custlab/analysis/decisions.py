@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from custlab.analysis import flags, profit
+from custlab.analysis import flags, profit, tiers
 from custlab.analysis.profit import COST_TERMS
 from custlab.sources.config import Rules
 
@@ -92,8 +92,9 @@ def recommended_actions(customers: pd.DataFrame, rules: Rules = Rules(), limit: 
       fees, service or credit), above the other big customers' median share
       of revenue for that cost.
     - ``big_debtor``: chase the big debtors; the amount is what they owe overdue.
-    - ``rising``: nurture the rising small customers; the amount is the
-      revenue they added against the window before.
+    - ``rising``: nurture the rising small customers (outside the key and
+      important tiers); the amount is the revenue they added against the
+      half-period before.
 
     Columns an action needs that the data could not fill (NA) leave it out.
     """
@@ -151,8 +152,8 @@ def _big_debtors(customers: pd.DataFrame) -> dict | None:
 
 
 def _rising(customers: pd.DataFrame) -> dict | None:
-    rising = _flagged(customers, "rising")
-    if rising is None or "revenue_recent" not in customers:
+    if _flagged(customers, "rising") is None or "revenue_recent" not in customers:
         return None
-    added = (customers.loc[rising, "revenue_recent"] - customers.loc[rising, "revenue_prior"]).clip(lower=0).sum()
-    return _action("rising", "Nurture the rising small customers", added, rising.sum(), "revenue they added against the months before")
+    small = tiers.rising_small(customers)
+    added = (customers.loc[small, "revenue_recent"] - customers.loc[small, "revenue_prior"].clip(lower=0)).clip(lower=0).sum()
+    return _action("rising", "Nurture the rising small customers", added, small.sum(), "revenue they added against the months before")

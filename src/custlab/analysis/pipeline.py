@@ -55,7 +55,7 @@ CUSTOMER_COLUMNS = [
     "ar_current", "ar_1_30", "ar_31_60", "ar_61_90", "ar_over_90", "credit_sales", "dso_days",
     "revenue_share", "dependence_risk", "big_debtor", "cost_to_serve_growth", "revenue_growth", "margin_change",
     "discount_fee_change", "cost_to_serve_rising", "price_pressure", "margin_reason",
-    "outside_territory_share", "territory_breach", "usual_gap_months", "churn_risk", "value_at_risk",
+    "outside_territory_share", "territory_breach", "months_per_order", "churn_risk", "value_at_risk",
     "risk_reasons", "account_sheet",
 ]  # fmt: skip
 

@@ -46,6 +46,13 @@ def usual_gap_months(customers: pd.DataFrame) -> pd.Series:
     return span / customers["months_with_purchases"].where(customers["months_with_purchases"] > 0)
 
 
+def rising_small(customers: pd.DataFrame) -> pd.Series:
+    """Rising customers outside the key and important tiers: the small ones to nurture (the
+    others already have an account manager). False where ``rising`` is unknown."""
+    is_rising = customers["rising"].astype("boolean").fillna(False).astype(bool)
+    return is_rising & ~customers["tier"].isin(("key", "important"))
+
+
 def rising(customers: pd.DataFrame, rules: TierRules, big: pd.Series) -> pd.Series:
     """Small customers growing fast.
 

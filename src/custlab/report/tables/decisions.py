@@ -81,7 +81,7 @@ def churn_risk_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
     probability of still being a customer only where a purchase model was fitted)."""
     at_risk = largest_where(customers, customers["churn_risk"], "value_at_risk", limit)
     columns = {"Tier": "tier", "Value at risk": "value_at_risk", "Months silent": "months_since_purchase",
-               "Usually buys every (months)": "usual_gap_months", "Probability still a customer": "p_alive"}  # fmt: skip
+               "Usually buys every (months)": "months_per_order", "Probability still a customer": "p_alive"}  # fmt: skip
     return customer_list(at_risk, {header: at_risk[c] for header, c in columns.items() if c in at_risk})
 
 

@@ -88,7 +88,8 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
     """
     shown = [c for c in ("customer_id", "tier", "revenue", "profit", "risk_reasons", "account_sheet") if c in customers]
     accounts = customers[shown][customers["tier"].isin(ACCOUNT_TIERS)]  # the columns shown first: rows filtered in 6, not 80
-    flagged = accounts[risk_flagged(accounts)].nlargest(limit, "revenue")
+    all_flagged = accounts[risk_flagged(accounts)]
+    flagged = all_flagged.nlargest(limit, "revenue")
     unchecked = unchecked_flags(summary)
     if flagged.empty:
         checked = "No key or important account carries a risk flag among those the data allow us to check." if unchecked else "No key or important account carries a risk flag."
@@ -98,7 +99,7 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
         "Profit": flagged["profit"], "Risks": flagged["risk_reasons"],
     })  # fmt: skip
     links = {"Customer": sheet_links(flagged)} if account_pages else {}
-    note = f"{len(flagged):,} accounts shown."
+    note = f"{len(flagged):,} of the {len(all_flagged):,} flagged key and important accounts shown, largest revenue first."
     if account_pages:
         note += (
             f" {int(has_account_sheet(accounts).sum()):,} of the {len(accounts):,} key and important customers have an "

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from custlab.analysis import tiers
 from custlab.report import html
-from custlab.report.tables._format import customer_list, largest_where
+from custlab.report.tables._format import customer_list
 
 
 def style_tier_table(tier_table: pd.DataFrame, currency: str = ""):
@@ -56,8 +57,11 @@ def style_movers(movers: pd.DataFrame, currency: str = "", summary: dict | None 
 
 
 def rising_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
-    """Rising small customers, largest recent revenue first: the watch-list."""
-    flagged = largest_where(customers, customers["rising"] == True, "revenue_recent", limit)  # noqa: E712 - may hold NA
+    """Rising small customers (outside the key and important tiers), most revenue added first: the
+    watch-list of the ones to nurture."""
+    small = tiers.rising_small(customers)
+    added = (customers.loc[small, "revenue_recent"] - customers.loc[small, "revenue_prior"].clip(lower=0)).rename("added")
+    flagged = customers.loc[added.sort_values(ascending=False, kind="stable").head(limit).index]
     flagged = flagged.assign(growth=flagged["revenue_recent"] / flagged["revenue_prior"].clip(lower=1.0))
     return customer_list(
         flagged,
