@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from custlab.analysis.risk import buying_habit
 from custlab.analysis.decisions import ACTION_LINKS, headline, period_changes, recommended_actions
 from custlab.analysis.risk import churn_risk, risk_reasons, months_per_order
 from custlab.report.tables import actions_table, change_sentences, churn_risk_note, churn_risk_table
@@ -49,8 +50,8 @@ def test_churn_risk_is_said_in_words_with_the_silence_and_the_habit():
     customers = _history()
     customers = customers.join(churn_risk(customers, Rules()))
     words = risk_reasons(customers)
-    assert words.iloc[0] == "churn risk: silent 4 months (usually buys every 1.0 months); 90% likely still a customer"
-    assert words.iloc[5] == "churn risk: silent 5 months (usually buys every 1.0 months)"
+    assert words.iloc[0] == "churn risk: silent 4 months (usually buys every 30 days); 90% likely still a customer"
+    assert words.iloc[5] == "churn risk: silent 5 months (usually buys every 30 days)"
     assert words.iloc[1] == ""
 
 
@@ -72,6 +73,19 @@ def test_changes_follow_the_numbers_in_both_directions():
     falling = period_changes(before, now, "2026-09")
     assert {c["measure"]: c["direction"] for c in falling}["profit"] == "down"
     assert period_changes(now, None, None) == []
+
+
+def test_changes_add_the_same_period_a_year_earlier():
+    before = headline(_period([10.0, 10.0, -5.0], ["key", "general", "general"]))
+    year = headline(_period([60.0, 10.0, 5.0], ["key", "key", "general"]))
+    now = headline(_period([30.0, 10.0, 5.0], ["key", "key", "general"]))
+    summary = {"currency": "EUR", "changes": period_changes(now, before, "2026-09"), "changes_year": period_changes(now, year, "2025-10")}
+    lines = change_sentences(summary)
+    assert "Customer profit rose 200.0% to EUR 45 (2026-09: EUR 15; a year earlier (2025-10): EUR 75, down 40.0% since)." in lines
+    assert "Key customers rose 100.0% to 2 (2026-09: 1; a year earlier (2025-10): 2, the same)." in lines
+    assert "Active customers stayed at 3 (a year earlier (2025-10): 3, the same)." in lines
+    only_year = change_sentences({"currency": "EUR", "changes": [], "changes_year": summary["changes_year"]})
+    assert "Customer profit fell 40.0% to EUR 45 (2025-10: EUR 75)." in only_year  # no period before: the year is the comparison
 
 
 def _flagged_base() -> pd.DataFrame:
@@ -139,3 +153,15 @@ def test_changes_say_what_rests_on_an_assumed_margin():
                          "(one assumed margin for every customer: they cannot move).")  # fmt: skip
     assert not any("assumed" in line for line in change_sentences({**own_costs, "assumed_gross_margin": None}))
 
+
+
+def test_a_change_that_rounds_to_nothing_says_so():
+    before = {"profit_margin": 0.1870, "revenue": 1000.0}
+    now = {"profit_margin": 0.1866, "revenue": 1000.4}
+    lines = change_sentences({"currency": "EUR", "changes": period_changes(now, before, "2026-09")})
+    assert "Profit margin fell by less than 0.1 pts to 18.7% (2026-09: 18.7%)." in lines
+    assert "Revenue rose by less than 0.1% to EUR 1,000 (2026-09: EUR 1,000)." in lines
+
+
+def test_a_buying_habit_reads_in_days_below_two_months():
+    assert [buying_habit(m) for m in (0.03, 0.21, 1.0, 2.0, 3.4)] == ["every 1 day", "every 6 days", "every 30 days", "every 2 months", "every 3 months"]

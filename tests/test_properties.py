@@ -101,7 +101,7 @@ def test_customer_window_in_bucket_passes_gives_the_same_analysis(small_demo, mo
     ranges = passes[0]
     assert len(ranges) > 5 and ranges[0][0] == 0 and ranges[-1][1] == facts.CUSTOMER_BUCKETS
     assert all(high == low for (_, high), (low, _) in zip(ranges, ranges[1:]))  # contiguous, no bucket twice
-    assert len(passes) == 5  # the report period, its prior window (margin trends) and three earlier periods
+    assert len(passes) == 6  # the report period, its prior window (margin trends), three earlier periods and the year before
     pd.testing.assert_frame_equal(one_pass.customers, many.customers)
     pd.testing.assert_frame_equal(one_pass.tier_history, many.tier_history)
     pd.testing.assert_frame_equal(one_pass.concentration_history, many.concentration_history)
@@ -127,8 +127,8 @@ def test_periods_read_ahead_on_a_second_connection_give_the_same_analysis(small_
     monkeypatch.setattr(pipeline, "stage_report_reads", recorded_report_stage)
     ahead = analyse(small_demo / "custlab.toml", "2026-10")
     assert [(label, history) for label, history, _ in reads] == [
-        ("2026-09", True), ("2026-08", True), ("2026-07", True), ("2026-10", False), ("2026-10", "report")
-    ]
+        ("2025-10", True), ("2026-09", True), ("2026-08", True), ("2026-07", True), ("2026-10", False), ("2026-10", "report")
+    ]  # the same month a year before first (its headline only), then the tier history
     assert all(thread.startswith("custlab-reader") for _, _, thread in reads)
 
     class ReadsInline:  # the same SQL on the analysis' own connection, when it is asked for
@@ -151,7 +151,7 @@ def test_periods_read_ahead_on_a_second_connection_give_the_same_analysis(small_
     monkeypatch.setattr(session, "BackgroundReader", ReadsInline)
     reads.clear()
     inline = analyse(small_demo / "custlab.toml", "2026-10")
-    assert len(reads) == 5 and all(thread == threading.main_thread().name for _, _, thread in reads)
+    assert len(reads) == 6 and all(thread == threading.main_thread().name for _, _, thread in reads)
     pd.testing.assert_frame_equal(ahead.customers, inline.customers)
     pd.testing.assert_frame_equal(ahead.tier_history, inline.tier_history)
     pd.testing.assert_frame_equal(ahead.movers, inline.movers)

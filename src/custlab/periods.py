@@ -49,6 +49,10 @@ class Period:
         """The period of the same kind just before this one."""
         return period_ending(self.start - timedelta(days=1), self.months)
 
+    def year_before(self) -> "Period":
+        """The period of the same kind a year before this one (2026-10 -> 2025-10, 2026-Q3 -> 2025-Q3)."""
+        return period_ending(add_months(self.start, -12), self.months)
+
     def window_start(self, window_months: int) -> date:
         """First day of a trailing window of ``window_months`` ending with this period."""
         return add_months(self.start, self.months - window_months)

@@ -56,6 +56,10 @@ def scale_features(features: pd.DataFrame) -> np.ndarray:
     return StandardScaler().fit_transform(scaled.to_numpy())
 
 
+#: Bootstrap stability (mean adjusted Rand index) a number of clusters needs to be trusted.
+MIN_STABILITY = 0.75
+
+
 class CustomerSegmenter:
     """Choose k and cluster, scikit-learn style.
 
@@ -85,7 +89,7 @@ class CustomerSegmenter:
         Stability of the chosen k.
     """
 
-    def __init__(self, k_range=(3, 8), n_bootstrap: int = 8, sample_size: int = 4000, min_stability: float = 0.75,
+    def __init__(self, k_range=(3, 8), n_bootstrap: int = 8, sample_size: int = 4000, min_stability: float = MIN_STABILITY,
                  random_state: int = 0):
         self.k_range = k_range
         self.n_bootstrap = n_bootstrap

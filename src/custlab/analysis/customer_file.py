@@ -16,7 +16,7 @@ import pandas as pd
 
 from custlab.aggregate import facts
 from custlab.engine import session
-from custlab.analysis import customer_value, flags, loyalty, profit, retention, risk, tiers
+from custlab.analysis import customer_value, decisions, flags, loyalty, profit, retention, risk, tiers
 from custlab import frames
 from custlab.periods import add_months
 from custlab.sources.config import Config, Rules
@@ -314,7 +314,8 @@ def add_risk(
 
 def add_churn_risk(customers: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Churn risk, which needs the tiers (and ``previous_tier`` where migration has set it),
-    then every risk flag in words (``risk_reasons``): the last of the risk columns."""
+    then every risk flag in words (``risk_reasons``), and the money at risk and next step they call
+    for (:func:`custlab.analysis.decisions.next_steps`): the last of the risk columns."""
     customers = customers.join(risk.churn_risk(customers, rules))
     customers["risk_reasons"] = risk.risk_reasons(customers)
-    return customers
+    return customers.join(decisions.next_steps(customers, rules))

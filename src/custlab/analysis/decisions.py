@@ -88,9 +88,7 @@ def recommended_actions(customers: pd.DataFrame, rules: Rules = Rules(), limit: 
     - ``churn_risk``: call the key and important customers who may have gone;
       the amount is their profit of the window (``value_at_risk``).
     - ``lean_big``: renegotiate the lean big customers; the amount is the
-      margin to recover: the cost that eats each one's margin (discounts,
-      fees, service or credit), above the other big customers' median share
-      of revenue for that cost.
+      margin to recover (see :func:`amounts_at_stake`).
     - ``big_debtor``: chase the big debtors; the amount is what they owe overdue.
     - ``rising``: nurture the rising small customers (outside the key and
       important tiers); the amount is the revenue they added against the
@@ -98,9 +96,20 @@ def recommended_actions(customers: pd.DataFrame, rules: Rules = Rules(), limit: 
 
     Columns an action needs that the data could not fill (NA) leave it out.
     """
-    actions = [_churn(customers), _lean_big(customers, rules), _big_debtors(customers), _rising(customers)]
+    stake = amounts_at_stake(customers, rules)
+    actions = [_from_stake(stake, key) for key in AT_STAKE] + [_rising(customers)]
     kept = [a for a in actions if a is not None and a["customers"] > 0]
     return sorted(kept, key=lambda a: a["amount"], reverse=True)[:limit]
+
+
+#: The actions whose amount is per customer: key -> (title, what the amount is, the next step on an account sheet).
+AT_STAKE: dict[str, tuple[str, str, str]] = {
+    "churn_risk": ("Call the key and important customers who may have gone", "profit of the last window that leaves with them",
+                   "Call them before the account is lost: a window's profit leaves with them."),
+    "lean_big": ("Renegotiate terms with the lean big customers", "the cost that eats each one's margin, above what other big customers get",
+                 "Renegotiate terms: bring their {culprit} (as a share of revenue) back to what other big customers get."),
+    "big_debtor": ("Chase the big debtors", "overdue receivables they owe", "Chase the overdue receivables and review their credit terms."),
+}  # fmt: skip
 
 
 def _flagged(customers: pd.DataFrame, column: str) -> pd.Series | None:
@@ -110,45 +119,100 @@ def _flagged(customers: pd.DataFrame, column: str) -> pd.Series | None:
     return customers[column].fillna(False).astype(bool)
 
 
-def _action(key: str, title: str, amount: float, count: int, measure: str) -> dict:
-    return {"action": key, "title": title, "amount": float(amount), "customers": int(count),
-            "measure": measure, "link": ACTION_LINKS[key]}  # fmt: skip
+def amounts_at_stake(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
+    """Per customer, the money each per-customer action of :data:`AT_STAKE` acts on.
 
+    - ``churn_risk``: the profit of the window that leaves if the customer has gone (``value_at_risk``);
+    - ``lean_big``: the margin to recover: the share of revenue the cost that eats the customer's
+      margin takes (discounts, fees, service or credit), above the other big customers' median
+      share for that cost, times its revenue;
+    - ``big_debtor``: its overdue receivables.
 
-def _churn(customers: pd.DataFrame) -> dict | None:
-    at_risk = _flagged(customers, "churn_risk")
-    if at_risk is None:
-        return None
-    return _action("churn_risk", "Call the key and important customers who may have gone", customers.loc[at_risk, "value_at_risk"].sum(),
-                   at_risk.sum(), "profit of the last window that leaves with them")  # fmt: skip
-
-
-def _lean_big(customers: pd.DataFrame, rules: Rules) -> dict | None:
+    Returns
+    -------
+    DataFrame
+        Aligned with ``customers``, one column per action the data could check; NaN where the
+        customer has not that flag.
+    """
+    out = pd.DataFrame(index=customers.index)
+    churn = _flagged(customers, "churn_risk")
+    if churn is not None:
+        out["churn_risk"] = customers["value_at_risk"].where(churn)
     lean = _flagged(customers, "lean_big")
-    if lean is None or "revenue_rank" not in customers or "margin_eaten_by" not in customers:
-        return None
+    if lean is not None and "revenue_rank" in customers and "margin_eaten_by" in customers:
+        out["lean_big"] = _recoverable_margin(customers, lean, rules)
+    debtors = _flagged(customers, "big_debtor")
+    if debtors is not None:
+        out["big_debtor"] = customers["overdue_receivables"].where(debtors)
+    return out
+
+
+def _recoverable_margin(customers: pd.DataFrame, lean: pd.Series, rules: Rules) -> pd.Series:
+    """Each lean big customer's own share of its culprit cost, less the big peers' median share, times its revenue."""
     big = customers["revenue_rank"].le(flags.big_cutoff(int((customers["revenue"] > 0).sum()), rules)).fillna(False)
     peers = customers.loc[big & ~lean, ["revenue", *COST_TERMS]]
     typical = flags.share_of_revenue(peers).median() if len(peers) else pd.Series(0.0, index=list(COST_TERMS))
     eaten = customers.loc[lean]
     own = flags.share_of_revenue(eaten[["revenue", *COST_TERMS]])
-    # each lean customer's own share of its culprit term, less the peers' median share of it
     column = own.columns.get_indexer(eaten["margin_eaten_by"].fillna("").astype(str))
     found = column >= 0
     excess = np.zeros(len(eaten))
     excess[found] = own.to_numpy()[np.flatnonzero(found), column[found]] - typical.reindex(own.columns).fillna(0.0).to_numpy()[column[found]]
-    excess = pd.Series(excess, index=eaten.index)
-    recoverable = (excess.clip(lower=0) * eaten["revenue"].clip(lower=0)).fillna(0.0).sum()
-    return _action("lean_big", "Renegotiate terms with the lean big customers", recoverable, lean.sum(),
-                   "the cost that eats each one's margin, above what other big customers get")  # fmt: skip
+    recoverable = (pd.Series(excess, index=eaten.index).clip(lower=0) * eaten["revenue"].clip(lower=0)).fillna(0.0)
+    return recoverable.reindex(customers.index)
 
 
-def _big_debtors(customers: pd.DataFrame) -> dict | None:
-    debtors = _flagged(customers, "big_debtor")
-    if debtors is None:
+def next_steps(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
+    """Each customer's money at risk and the one next step its flags call for.
+
+    ``money_at_risk`` is the largest of its :func:`amounts_at_stake` (not their
+    sum: a lost customer's overdue and its margin are partly the same money), 0
+    without a flag that carries an amount; ``next_step`` names the action of
+    that amount, or, for a customer whose flags carry no amount (dependence,
+    price pressure, rising cost to serve, territory), what to look at. Empty
+    without a flag.
+    """
+    stake = amounts_at_stake(customers, rules)
+    steps = pd.Series("", index=customers.index, dtype=object)
+    if stake.columns.empty:
+        money, largest = pd.Series(0.0, index=customers.index), pd.Series(None, index=customers.index, dtype=object)
+    else:
+        money = stake.max(axis=1, skipna=True).fillna(0.0)
+        largest = stake.fillna(-np.inf).idxmax(axis=1).where(stake.notna().any(axis=1))
+    for key, (_, _, words) in AT_STAKE.items():
+        here = largest.eq(key).fillna(False)
+        if key == "lean_big" and here.any():
+            culprit = customers.loc[here, "margin_eaten_by"].map(COST_TERMS).fillna("its costs").str.lower()
+            steps[here] = [words.replace("{culprit}", c) for c in culprit]
+        elif here.any():
+            steps[here] = words
+    for column, words in _STEPS_WITHOUT_AMOUNT:
+        flag = _flagged(customers, column)
+        if flag is not None:
+            steps[steps.eq("") & flag] = words
+    return pd.DataFrame({"money_at_risk": money.astype(float), "next_step": steps}, index=customers.index)
+
+
+#: Next steps for flags that carry no amount, in order of precedence.
+_STEPS_WITHOUT_AMOUNT = (
+    ("dependence_risk", "Widen the base: the company depends on this customer; agree terms that survive a loss of volume."),
+    ("price_pressure", "Review prices with them: discounts and fees are rising while the margin falls."),
+    ("cost_to_serve_rising", "Review how they are served: the cost to serve them grows faster than their revenue."),
+    ("territory_breach", "Check the territory rules with them: they buy outside their territory."),
+)
+
+
+def _action(key: str, title: str, amount: float, count: int, measure: str) -> dict:
+    return {"action": key, "title": title, "amount": float(amount), "customers": int(count),
+            "measure": measure, "link": ACTION_LINKS[key]}  # fmt: skip
+
+
+def _from_stake(stake: pd.DataFrame, key: str) -> dict | None:
+    if key not in stake:
         return None
-    return _action("big_debtor", "Chase the big debtors", customers.loc[debtors, "overdue_receivables"].sum(), debtors.sum(),
-                   "overdue receivables they owe")  # fmt: skip
+    title, measure, _ = AT_STAKE[key]
+    amounts = stake[key].dropna()
+    return _action(key, title, amounts.sum(), len(amounts), measure)
 
 
 def _rising(customers: pd.DataFrame) -> dict | None:

@@ -147,7 +147,7 @@ CUSTOMER_COLUMNS_NEEDING: dict[str, tuple[str, ...]] = {
         "revenue_recent", "revenue_prior", "cogs_assumed", "revenue_rank", "bulk_one_off", "expected_spend",
         "clv_margin", "clv", "value", "rising", "tier", "tier_reason", "previous_tier", "cluster", "cluster_name",
         "revenue_share", "dependence_risk", "revenue_growth", "margin_change", "margin_reason", "churn_risk",
-        "value_at_risk", "risk_reasons",
+        "value_at_risk", "risk_reasons", "money_at_risk", "next_step",
     ),
 }  # fmt: skip
 

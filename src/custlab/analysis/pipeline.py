@@ -56,7 +56,7 @@ CUSTOMER_COLUMNS = [
     "revenue_share", "dependence_risk", "big_debtor", "cost_to_serve_growth", "revenue_growth", "margin_change",
     "discount_fee_change", "cost_to_serve_rising", "price_pressure", "margin_reason",
     "outside_territory_share", "territory_breach", "months_per_order", "churn_risk", "value_at_risk",
-    "risk_reasons", "account_sheet",
+    "risk_reasons", "money_at_risk", "next_step", "account_sheet",
 ]  # fmt: skip
 
 #: Columns kept of the previous period's customer file (migration and the movers' reasons).
@@ -144,7 +144,7 @@ def analyse(
         migration=migration_counts, previous_period=earlier[0][0].label if earlier else None,
         clusters_k=clusters_k, cluster_stability=cluster_stability, scenarios=scenarios, concentration=concentration,
         rows_quarantined=int(checked.quality["quarantined"].sum()), notes=notes, inputs=data_inputs,
-        previous_headline=files.previous_headline,
+        previous_headline=files.previous_headline, year_headline=files.year_headline,
     )  # fmt: skip
     summary = period_summary(config, report_period, kind, figures)
     waterfall = profit.profit_waterfall(customers, summary["terms"])
@@ -228,19 +228,26 @@ class CustomerFiles:
     earlier_tiers: list[pd.DataFrame] = field(default_factory=list)
     earlier_concentration: list[dict] = field(default_factory=list)
     previous_headline: dict | None = None
+    year_headline: tuple[str, dict] | None = None
     staged: StagedReport | None = None
 
 
-def history_plan(config: Config, report_period: Period, first_month: date) -> list[tuple[Period, bool]]:
-    """(period, is an earlier period) for every customer file to build: the earlier periods
-    of the tier history that the data reach, newest first, then the report period."""
+def history_plan(config: Config, report_period: Period, first_month: date) -> list[tuple[Period, str]]:
+    """(period, role) for every customer file to build: the period a year before when the data
+    reach it and the tier history does not ("year", only its headline figures are kept), the
+    earlier periods of the tier history that the data reach, newest first ("history"), then the
+    report period ("report")."""
     plan, period_back = [], report_period
     for _ in range(config.tiers.history_periods - 1):
         period_back = period_back.previous()
         if period_back.end < first_month:
             break
-        plan.append((period_back, True))
-    return [*plan, (report_period, False)]
+        plan.append((period_back, "history"))
+    year = report_period.year_before()
+    in_history = any(period == year for period, _ in plan)
+    if not in_history and year.window_start(config.settings.window_months) >= first_month:
+        plan.insert(0, (year, "year"))
+    return [*plan, (report_period, "report")]
 
 
 def customer_files(
@@ -258,16 +265,20 @@ def customer_files(
     plan = history_plan(config, report_period, first_month)
     built_files = CustomerFiles(current=None)
     with session.BackgroundReader(con) as reader:
-        reader.start(customer_file.stage_reads, config, plan[0][0], first_month, plan[0][1])
-        for step, (period_now, history) in enumerate(plan):
+        reader.start(customer_file.stage_reads, config, plan[0][0], first_month, plan[0][1] != "report")
+        for step, (period_now, role) in enumerate(plan):
             reads = customer_file.fetch_reads(con, reader.take())
             if step + 1 < len(plan):
-                reader.start(customer_file.stage_reads, config, plan[step + 1][0], first_month, plan[step + 1][1])
-            if history:  # the file itself is not kept: only what keep_history takes of it
-                keep_history(built_files, period_now, config, customer_file.build(
-                    con, config, period_now, first_month, profit_inputs, history=True, reads=reads,
-                    purchase_model=purchase_model).customers)
-                stage.done(f"customer file {period_now.label} (tier history)")
+                reader.start(customer_file.stage_reads, config, plan[step + 1][0], first_month, plan[step + 1][1] != "report")
+            if role != "report":  # the file itself is not kept: only what keep_history takes of it
+                built = customer_file.build(con, config, period_now, first_month, profit_inputs, history=True, reads=reads,
+                                            purchase_model=purchase_model).customers  # fmt: skip
+                if period_now == report_period.year_before():
+                    built_files.year_headline = (period_now.label, decisions.headline(built))
+                if role == "history":
+                    keep_history(built_files, period_now, config, built)
+                del built
+                stage.done(f"customer file {period_now.label} ({'a year before' if role == 'year' else 'tier history'})")
                 continue
             # The report period's other SQL (its risk columns, the cohorts, the holdout sample)
             # runs ahead too, while its file is computed.
@@ -425,10 +436,13 @@ def tier_history(tier_table: pd.DataFrame, report_period: Period, earlier_tiers:
 
 
 def account_tiers(customers: pd.DataFrame, report_period: Period, earlier: list[tuple[Period, pd.DataFrame]]) -> pd.DataFrame:
-    """The tier of every customer with an account sheet, in each period of the history."""
+    """The tier of every customer with an account sheet in each period of the history, with its
+    revenue, profit and overdue receivables where that period's file kept them (the report
+    period and the one before: an account sheet compares the two)."""
     account_ids = customers.loc[customers["account_sheet"], "customer_id"]
+    kept = ["customer_id", "tier", "revenue", "profit", "overdue_receivables"]
     return pd.concat(
-        [f.loc[frames.is_in(f["customer_id"], account_ids), ["customer_id", "tier"]].assign(period=p.label)
+        [f.loc[frames.is_in(f["customer_id"], account_ids), [c for c in kept if c in f]].assign(period=p.label)
          for p, f in [(report_period, customers), *earlier]],
         ignore_index=True,
     )  # fmt: skip

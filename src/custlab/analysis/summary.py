@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from custlab.analysis import curves, decisions, flags, loyalty, profit, risk
+from custlab.analysis import account_sheets, clusters, curves, decisions, flags, loyalty, profit, risk
 from custlab.analysis.inputs import DataInputs
 from custlab.periods import Period
 from custlab.sources.config import Config
@@ -61,6 +61,8 @@ class PeriodFigures:
         The tables and columns the data provided (what each analysis can say).
     previous_headline : dict or None
         The previous period's headline figures (:func:`custlab.analysis.decisions.headline`).
+    year_headline : tuple or None
+        (label, headline figures) of the same period a year before, when the data reach it.
     """
 
     customers: pd.DataFrame
@@ -83,6 +85,7 @@ class PeriodFigures:
     notes: list[str]
     inputs: DataInputs = field(default_factory=DataInputs)
     previous_headline: dict | None = None
+    year_headline: tuple[str, dict] | None = None
 
 
 def _receivables_figures(customers: pd.DataFrame, window_start, period_end) -> dict:
@@ -161,6 +164,7 @@ def period_summary(config: Config, period: Period, kind: str, figures: PeriodFig
         "migration": figures.migration.to_dict(orient="index") if not figures.migration.empty else {},
         "clusters_k": figures.clusters_k,
         "cluster_stability": figures.cluster_stability,
+        "cluster_min_stability": clusters.MIN_STABILITY,
         "notes": figures.notes,
         "churn_risk_count": int(customers["churn_risk"].sum()) if "churn_risk" in customers else None,
         "value_at_risk": float(customers["value_at_risk"].sum()) if "value_at_risk" in customers else None,
@@ -170,6 +174,9 @@ def period_summary(config: Config, period: Period, kind: str, figures: PeriodFig
     }
     now = decisions.headline_from(summary, summary["tier_counts"])
     summary["changes"] = decisions.period_changes(now, figures.previous_headline, figures.previous_period)
+    year_label, year_figures = figures.year_headline or (None, None)
+    summary["changes_year"] = decisions.period_changes(now, year_figures, year_label)
+    summary["tier_peers"] = account_sheets.tier_peers(customers, summary["inputs_met"])
     if figures.previous_period is None:
         summary["migration"] = None
     return json_safe(unmet_to_null(summary, summary["inputs_met"]))
@@ -196,7 +203,7 @@ SUMMARY_KEYS_NEEDING: dict[str, tuple[str, ...]] = {
         "typical_order_value", "retention_scenarios", "tier_counts", "tier_profit_share", "migration", "rising_count",
         "clusters_k", "cluster_stability", *_CONCENTRATION_KEYS, "lifetime_value.customer_equity",
         "lifetime_value.customer_equity_low", "lifetime_value.customer_equity_high", "lifetime_value.model_scenarios",
-        "lifetime_value.gamma_gamma", "churn_risk_count", "value_at_risk", "changes", "actions",
+        "lifetime_value.gamma_gamma", "churn_risk_count", "value_at_risk", "changes", "changes_year", "actions", "tier_peers",
     ),
 }  # fmt: skip
 
