@@ -39,8 +39,10 @@ def test_publishes_the_report_files(published):
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and PERIOD in injected[0].source  # papermill injected the period
     customers = pd.read_csv(folder / "customers.csv")
-    sheets = {p.name for p in (folder / "accounts").glob("*.html")}
-    assert len(sheets) == customers["account_sheet"].sum() == customers["tier"].isin(["key", "important"]).sum() > 0
+    sheets = {p.name for p in (folder / "accounts").glob("*.html")} - {"index.html"}
+    # a sheet for every key and important customer, and for the lean big and churn-risk ones whatever their tier
+    for_sheet = customers["tier"].isin(["key", "important"]) | customers["lean_big"] | customers["churn_risk"]
+    assert len(sheets) == customers["account_sheet"].sum() == for_sheet.sum() > customers["tier"].isin(["key", "important"]).sum()
 
 
 def test_profit_adds_up_across_files_and_matches_the_raw_data(published):
@@ -162,9 +164,9 @@ def test_a_customers_table_too_long_for_csv_is_the_saved_parquet_and_not_held_tw
     assert customers["customer_id"].tolist() == as_csv["customer_id"].tolist()
     assert customers["profit"].to_numpy() == pytest.approx(as_csv["profit"].to_numpy(), rel=1e-12)
     # while the notebook ran and the files were written, the runner held only the account sheets' rows
-    sheets = sorted(p.name for p in (target / "accounts").glob("*.html"))
+    sheets = sorted(p.name for p in (target / "accounts").glob("*.html") if p.name != "index.html")
     assert held == [len(sheets)] == [customers["account_sheet"].sum()]
-    assert sheets == sorted(p.name for p in (folder / "accounts").glob("*.html"))
+    assert sheets == sorted(p.name for p in (folder / "accounts").glob("*.html") if p.name != "index.html")
 
 
 def test_a_saved_customer_file_loads_back_as_it_was_written(published):
@@ -318,10 +320,11 @@ def test_the_log_shows_every_stage_as_it_finishes(published):
 
 
 def test_account_sheets_stop_at_max_account_pages(small_demo, tmp_path):
-    """A large company gets sheets for its risk-flagged accounts first, never more than the setting."""
+    """A large company gets sheets for its risk-flagged accounts first, most money at risk first,
+    never more than the setting."""
     from dataclasses import replace
 
-    from custlab.analysis.account_sheets import account_file_name
+    from custlab.analysis.account_sheets import account_file_name, risk_flagged, sheet_candidates
     from custlab.report.accounts import write_account_pages
     from custlab.analysis.pipeline import analyse
 
@@ -329,11 +332,12 @@ def test_account_sheets_stop_at_max_account_pages(small_demo, tmp_path):
     config = replace(config, settings=replace(config.settings, max_account_pages=25))
     result = analyse(config, PERIOD)
     customers = result.customers
-    accounts = customers[customers["tier"].isin(["key", "important"])]
-    flagged = accounts["risk_reasons"].fillna("").ne("")
-    assert len(accounts) > 25 and 0 < flagged.sum() < 25
+    accounts = customers[sheet_candidates(customers)]
+    flagged = accounts[risk_flagged(accounts)]
+    assert len(accounts) > 25 and len(flagged) > 25
     written = write_account_pages(result, tmp_path / "accounts")
-    assert len(written) == len(list((tmp_path / "accounts").glob("*.html"))) == customers["account_sheet"].sum() == 25
-    assert set(accounts.loc[flagged, "customer_id"]) <= set(written)  # every flagged account has its sheet
+    assert len(written) == len(list((tmp_path / "accounts").glob("C*.html"))) == customers["account_sheet"].sum() == 25
+    first = flagged.sort_values(["money_at_risk", "revenue", "customer_id"], ascending=[False, False, True]).head(25)
+    assert set(first["customer_id"]) == set(written)  # the flagged accounts with the most money at risk
     assert set(result.account_months["customer_id"]) <= set(written)  # months are read for sheets only
     assert all(written[c] == account_file_name(c) for c in written)

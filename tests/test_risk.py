@@ -125,12 +125,54 @@ def test_account_pages_escape_names_and_use_safe_file_names():
                           "risk_reasons": "overdue 5 <script>"})
     months = pd.DataFrame({"month": ["2026-01-01", "2026-03-01"], "revenue": [60.0, 40.0], "cogs": [30.0, 20.0], "discount": 0.0,
                            "channel_fee": 0.0, "cost_to_serve": 0.0, "orders": 1, "open_receivables": 0.0, "overdue_receivables": 0.0})
-    page = render_account_page(customer, months, pd.DataFrame({"period": ["2026-03"], "tier": ["key"]}), "Co", "March 2026", "EUR")
+    summary = {"company": "Co", "currency": "EUR", "period": "2026-03", "period_title": "March 2026", "window_end": "2026-03-31"}
+    page = render_account_page(customer, months, pd.DataFrame({"period": ["2026-03"], "tier": ["key"]}), summary)
     assert "Smith &amp; Sons &lt;Ltd&gt;" in page and "<script>" not in page
     assert page.count("<rect") == 6  # January, an empty February, March: two bars each
-    silent = render_account_page(customer, months, pd.DataFrame({"period": ["2026-06"], "tier": ["key"]}), "Co", "June 2026", "EUR",
-                                 through="2026-06-30")  # fmt: skip
+    assert all(f">2026-0{m}</text>" in page for m in (1, 2, 3))  # few months: every one labelled
+    assert ">EUR 100</text>" in page and ">EUR 0</text>" in page  # the money axis: its top and 0
+    silent = render_account_page(customer, months, pd.DataFrame({"period": ["2026-06"], "tier": ["key"]}),
+                                 {**summary, "period": "2026-06", "period_title": "June 2026", "window_end": "2026-06-30"})  # fmt: skip
     assert silent.count("<rect") == 12 and ">2026-06</text>" in silent  # the chart runs to the report's month
+
+
+def test_account_sheet_sets_the_customer_against_its_tier_and_the_previous_period():
+    from custlab.analysis.account_sheets import tier_peers
+
+    customers = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "d"], "tier": ["key", "key", "key", "general"],
+        "revenue": [1000.0, 2000.0, 4000.0, 10.0], "profit": [100.0, 600.0, 1600.0, 1.0],
+        "cost_to_serve": [200.0, 100.0, 200.0, 0.0], "discount": [0.0, 0.0, 0.0, 0.0], "dso_days": [90.0, 30.0, 40.0, 10.0],
+    })  # fmt: skip
+    peers = tier_peers(customers, {"receivables": True, "service": True, "price_terms": False, "margins_differ": True})
+    assert peers["key"] == pytest.approx({"profit_margin": 0.3, "cost_to_serve_share": 0.05, "discount_share": None, "dso_days": 40.0})
+    from custlab.report.accounts import peer_rows, previous_rows
+
+    rows = peer_rows(customers.iloc[0], peers)
+    assert rows == [("Profit margin", "10.0%", "30.0%"), ("Cost to serve, share of revenue", "20.0%", "5.0%"),
+                    ("Days sales outstanding", "90 days", "40 days")]  # discounts are not in the data: no row
+    history = pd.DataFrame({"period": ["2026-03", "2026-02"], "tier": ["important", "key"], "revenue": [1000.0, 3000.0],
+                            "profit": [100.0, 900.0], "overdue_receivables": [50.0, 0.0]})  # fmt: skip
+    assert previous_rows(history, "2026-03", "2026-02", "EUR") == [
+        ("Tier", "important", "key"), ("Revenue", "EUR 1,000", "EUR 3,000"), ("Customer profit", "EUR 100", "EUR 900"),
+        ("Overdue receivables", "EUR 50", "EUR 0")]  # fmt: skip
+    assert previous_rows(history.iloc[:1], "2026-03", "2026-02", "EUR")[0] == ("Tier", "important", "not a customer yet")
+
+
+def test_next_step_follows_the_largest_amount_at_stake():
+    from custlab.analysis.decisions import next_steps
+
+    customers = pd.DataFrame({
+        "churn_risk": [True, True, False, False, False], "value_at_risk": [500.0, 50.0, 0.0, 0.0, 0.0],
+        "big_debtor": [True, True, False, False, False], "overdue_receivables": [100.0, 900.0, 0.0, 0.0, 0.0],
+        "price_pressure": [False, False, True, False, False], "lean_big": [False] * 5,
+        "revenue": [1.0] * 5, "revenue_rank": [1, 2, 3, 4, 5], "margin_eaten_by": [None] * 5,
+        **{term: [0.0] * 5 for term in ("cogs", "discount", "channel_fee", "cost_to_serve", "carrying_cost", "expected_credit_loss")},
+    })  # fmt: skip
+    steps = next_steps(customers)
+    assert steps["money_at_risk"].tolist() == [500.0, 900.0, 0.0, 0.0, 0.0]  # the largest amount, not the sum
+    assert steps["next_step"].str.split(":").str[0].str.split(" ").str[0].tolist() == ["Call", "Chase", "Review", "", ""]
+    assert steps["next_step"].iloc[1].startswith("Chase the overdue")
 
 
 def test_risk_reasons_in_words_for_every_flag_and_none_for_the_unflagged():
@@ -187,6 +229,20 @@ def test_flagged_accounts_link_only_to_sheets_that_exist():
     html_text = flagged_accounts_html(customers).data
     assert '<a href="accounts/A.html">A</a>' in html_text
     assert '<td class="txt">B</td>' in html_text and "accounts/B.html" not in html_text
-    assert "2 of the 3 key and important customers have an account sheet" in html_text
+    assert "2 accounts have a sheet" in html_text and 'href="accounts/index.html"' in html_text
     shortened = flagged_accounts_html(customers, limit=1).data
-    assert "1 of the 2 flagged key and important accounts shown" in shortened and "accounts/A.html" in shortened
+    assert "1 of the 2 flagged accounts shown" in shortened and "accounts/A.html" in shortened
+
+
+def test_flagged_accounts_come_most_money_at_risk_first_whatever_their_tier():
+    from custlab.report.tables import flagged_accounts_html
+
+    customers = pd.DataFrame({
+        "customer_id": ["A", "B", "C", "D"], "tier": ["key", "general", "key", "general"], "revenue": [900.0, 800.0, 700.0, 600.0],
+        "profit": [90.0, -50.0, 70.0, 10.0], "risk_reasons": ["overdue 5", "lean: discounts", "churn risk", "x"],
+        "lean_big": [False, True, False, False], "churn_risk": [False, False, True, False],
+        "money_at_risk": [5.0, 400.0, 70.0, 0.0], "next_step": ["Chase", "Renegotiate", "Call", ""],
+    })  # fmt: skip
+    text = flagged_accounts_html(customers).data
+    order = [text.index(f">{c}<") for c in ("B", "C", "A")]
+    assert order == sorted(order) and ">D<" not in text  # D: a general customer neither lean nor at churn risk

@@ -42,7 +42,7 @@ def render_index(reports: list[dict]) -> str:
             "<tr>"
             f'<td><a href="{escape(report["folder"])}/index.html">{escape(report["period"].title())}</a></td>'
             f"<td>{escape('month' if report['period'].months == 1 else 'quarter')}</td>"
-            f"<td>{escape(kind)}</td>"
+            f"<td>{escape('all customers' if kind in ('all', '', None) else f'{kind} customers')}</td>"
             f"<td>{escape(count(s.get('customers')))}</td>"
             f"<td>{escape(money(s.get('revenue'), currency))}</td>"
             f"<td>{escape(money(s.get('profit'), currency))}</td>"
@@ -61,7 +61,7 @@ table{{border-collapse:collapse;width:100%}}th,td{{padding:4px 10px;border-botto
 th:first-child,td:first-child,th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){{text-align:left}}</style>
 </head><body><h1>{company} — customer reports</h1>
 <p>Every published period, newest first, with its headline figures.</p>
-<table><tr><th>Period</th><th>Length</th><th>Customers</th><th>Active customers</th><th>Revenue</th>
+<table><tr><th>Period</th><th>Length</th><th>Scope</th><th>Active customers</th><th>Revenue</th>
 <th>Customer profit</th><th>Loss-making</th><th>Top 20% share of profit</th><th>Retention</th></tr>
 {body}</table></body></html>
 """

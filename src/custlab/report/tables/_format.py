@@ -109,7 +109,7 @@ CUSTOMER_LIST_KINDS = {
     "Revenue": "money", "Profit": "money", "Order value": "money", "Profit in window": "money",
     "Lifetime revenue": "money", "Value at risk": "money", "Margin": "percent", "Share of revenue": "percent",
     "Revenue rank": "count", "Latest score": "score", "Probability still a customer": "percent0",
-    "Months silent": "count", "Usually buys every (months)": "number",
+    "Months silent": "count", "Usually buys": "text",
 }  # fmt: skip
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custlab.analysis.account_sheets import ACCOUNT_TIERS, has_account_sheet, risk_flagged
+from custlab.analysis.account_sheets import has_account_sheet, risk_flagged, sheet_candidates
 from custlab.analysis.tiers import TIERS
 from custlab.report import html
 from custlab.report.format import count, money, percent
-from custlab.report.tables._format import missing, sheet_links
+from custlab.report.tables._format import customer_list, missing
 
 
 def tiles_html(tiles: list[tuple[str, ...]]) -> str:
@@ -79,34 +79,39 @@ def unchecked_flags(summary: dict | None) -> str:
 
 def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, limit: int = 40, currency: str = "",
                           summary: dict | None = None):  # fmt: skip
-    """Key and important customers with a risk flag, largest first, linked to their account sheets.
+    """The accounts with a risk flag (key and important customers, and the lean big ones and those
+    who may have gone whatever their tier), most money at risk first, with the next step each calls
+    for, linked to their account sheets.
 
     A customer is linked when it has a sheet (``account_sheet``; results
     without that column link every row); the note under the table says how
-    many key and important customers have one, and which flags the data
-    could not check (``summary``).
+    many flagged accounts there are in all, how many have a sheet, and which
+    flags the data could not check (``summary``).
     """
-    shown = [c for c in ("customer_id", "tier", "revenue", "profit", "risk_reasons", "account_sheet") if c in customers]
-    accounts = customers[shown][customers["tier"].isin(ACCOUNT_TIERS)]  # the columns shown first: rows filtered in 6, not 80
+    shown = [c for c in ("customer_id", "name", "tier", "revenue", "profit", "risk_reasons", "account_sheet", "money_at_risk", "next_step",
+                         "lean_big", "churn_risk") if c in customers]  # fmt: skip
+    accounts = customers[shown][sheet_candidates(customers)]  # the columns shown first: rows filtered in 11, not 80
     all_flagged = accounts[risk_flagged(accounts)]
-    flagged = all_flagged.nlargest(limit, "revenue")
+    order = [c for c in ("money_at_risk", "revenue") if c in all_flagged]
+    flagged = all_flagged.sort_values(order, ascending=False, kind="stable").head(limit)
     unchecked = unchecked_flags(summary)
     if flagged.empty:
         checked = "No key or important account carries a risk flag among those the data allow us to check." if unchecked else "No key or important account carries a risk flag."
         return html.show(html.paragraph(f"{checked} {unchecked}".strip()))
-    table = pd.DataFrame({
-        "Customer": flagged["customer_id"].astype(str), "Tier": flagged["tier"], "Revenue": flagged["revenue"],
-        "Profit": flagged["profit"], "Risks": flagged["risk_reasons"],
-    })  # fmt: skip
-    links = {"Customer": sheet_links(flagged)} if account_pages else {}
-    note = f"{len(flagged):,} of the {len(all_flagged):,} flagged key and important accounts shown, largest revenue first."
+    columns = {"Tier": flagged["tier"], "Money at risk": flagged.get("money_at_risk"), "Profit": flagged["profit"],
+               "Next step": flagged.get("next_step"), "Risks": flagged["risk_reasons"]}  # fmt: skip
+    table = customer_list(flagged, {k: v for k, v in columns.items() if v is not None})
+    if not account_pages:
+        table.attrs["links"] = {}
+    note = f"{len(flagged):,} of the {len(all_flagged):,} flagged accounts shown, most money at risk first."
     if account_pages:
         note += (
-            f" {int(has_account_sheet(accounts).sum()):,} of the {len(accounts):,} key and important customers have an "
-            "account sheet under accounts/ (risk-flagged first, then by revenue)."
+            f" {int(has_account_sheet(accounts).sum()):,} accounts have a sheet, listed with filters by tier and flag in "
+            "accounts/index.html (risk-flagged first, then by money at risk and revenue)."
         )
-    markup = html.table(table, {"Revenue": "money", "Profit": "money"}, currency=currency, links=links)
-    return html.show(markup + html.paragraph(f"{note} {unchecked}".strip()))
+    markup = html.table(table, {"Money at risk": "money", "Profit": "money"}, currency=currency)
+    index = '<p><a href="accounts/index.html">All account sheets, with filters by tier and flag</a></p>' if account_pages else ""
+    return html.show(markup + html.paragraph(f"{note} {unchecked}".strip()) + index)
 
 
 def style_concentration_history(history: pd.DataFrame):
