@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,31 @@ def hostile_report(tmp_path_factory) -> Path:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return root / "out" / PERIOD
+
+
+def report(config: Path, period: str, out: Path) -> subprocess.CompletedProcess:
+    """``custlab report`` through the CLI."""
+    return subprocess.run(
+        [sys.executable, "-m", "custlab.cli", "report", "--config", str(config), "--period", period, "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def read_published(done: subprocess.CompletedProcess, out: Path, period: str) -> tuple[str, dict]:
+    """The page and summary of a run that must have published."""
+    assert done.returncode == 0, done.stderr[-3000:]
+    folder = out / period
+    return (folder / "index.html").read_text(encoding="utf-8"), json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+#: The committed real data sets and the period each reports.
+COMMITTED = {"btydplus-grocery": "2007-12", "clvtools-apparel": "2010-12", "cdnow": "1998-06"}
+
+
+@pytest.fixture(scope="session")
+def committed(tmp_path_factory) -> dict[str, tuple[str, dict, Path]]:
+    """Each committed real data set's report, published once through the CLI: name -> (page, summary, folder)."""
+    root = tmp_path_factory.mktemp("real")
+    with ThreadPoolExecutor(2) as pool:
+        runs = dict(zip(COMMITTED, pool.map(lambda n: report(ROOT / "data" / n / "custlab.toml", COMMITTED[n], root / n), COMMITTED)))
+    return {name: (*read_published(done, root / name, COMMITTED[name]), root / name / COMMITTED[name]) for name, done in runs.items()}

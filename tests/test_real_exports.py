@@ -12,11 +12,8 @@ and skip, saying so, where it is absent.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,26 +22,12 @@ import pytest
 
 from custlab.analysis.inputs import NEEDS
 from custlab.report.tables.risk import FLAG_NEEDS
-from tests.conftest import ROOT
+from tests.conftest import COMMITTED, ROOT, read_published, report
 from tests.real_exports import VARIANTS, write_demo, write_variant
 
 SHARED = ROOT.parent / "shared" / "data"
 #: Variants the data cannot support: the run stops with exit 2 and one line.
 REFUSED = {"quarter running past the data"}
-
-
-def report(config: Path, period: str, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "custlab.cli", "report", "--config", str(config), "--period", period, "--out", str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-
-
-def published(done: subprocess.CompletedProcess, out: Path, period: str) -> tuple[str, dict]:
-    """The page and summary of a run that must have published."""
-    assert done.returncode == 0, done.stderr[-3000:]
-    folder = out / period
-    return (folder / "index.html").read_text(encoding="utf-8"), json.loads((folder / "summary.json").read_text(encoding="utf-8"))
 
 
 def assert_nothing_stands_in_for_absent_inputs(page: str, summary: dict) -> None:
@@ -89,20 +72,7 @@ def test_every_variant_publishes_or_exits_2(base, tmp_path):
             assert len(errors) == 1 and "runs past the data" in errors[0], d.stderr
         else:
             config, period, out = runs[name]
-            assert_nothing_stands_in_for_absent_inputs(*published(d, out, period))
-
-
-#: The committed real data sets and the period each reports.
-COMMITTED = {"btydplus-grocery": "2007-12", "clvtools-apparel": "2010-12", "cdnow": "1998-06"}
-
-
-@pytest.fixture(scope="module")
-def committed(tmp_path_factory) -> dict[str, tuple[str, dict, Path]]:
-    """Each committed real data set's report, published once through the CLI: name -> (page, summary, folder)."""
-    root = tmp_path_factory.mktemp("real")
-    with ThreadPoolExecutor(2) as pool:
-        runs = dict(zip(COMMITTED, pool.map(lambda n: report(ROOT / "data" / n / "custlab.toml", COMMITTED[n], root / n), COMMITTED)))
-    return {name: (*published(done, root / name, COMMITTED[name]), root / name / COMMITTED[name]) for name, done in runs.items()}
+            assert_nothing_stands_in_for_absent_inputs(*read_published(d, out, period))
 
 
 @pytest.mark.parametrize("name", COMMITTED)
@@ -151,7 +121,7 @@ def test_complete_journey_takes_discounts_from_the_data(tmp_path):
     shutil.copy(ROOT / "data" / "completejourney-sample" / "custlab.toml", company)
     shutil.copy(data, company)
     period = "2017-12"
-    page, summary = published(report(company / "custlab.toml", period, tmp_path / "out"), tmp_path / "out", period)
+    page, summary = read_published(report(company / "custlab.toml", period, tmp_path / "out"), tmp_path / "out", period)
     assert summary["terms"]["discount"] == "from data" and summary["terms"]["cogs"] == "assumed"
     assert summary["inputs_met"]["price_terms"]
     waterfall = pd.read_csv(tmp_path / "out" / period / "customers.csv", usecols=["revenue", "discount"]).sum()
@@ -188,7 +158,7 @@ def test_ibm_receivables_on_a_demo_like_base(tmp_path):
     )
     (company / "custlab.toml").write_text(config, encoding="utf-8")
     period = "2013-12"
-    page, summary = published(report(company / "custlab.toml", period, tmp_path / "out"), tmp_path / "out", period)
+    page, summary = read_published(report(company / "custlab.toml", period, tmp_path / "out"), tmp_path / "out", period)
     quality = pd.read_csv(tmp_path / "out" / period / "quality.csv").set_index("table")
     assert quality.loc["receivables", "rows_read"] == len(invoices) == 2466
     assert summary["inputs_met"]["receivables"] and summary["dso_days"] is not None and summary["dso_days"] > 0

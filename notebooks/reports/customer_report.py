@@ -28,8 +28,8 @@ top_n: int = 20  # rows in the customer lists
 
 # %% tags=["remove-cell"]
 import custlab
-from custlab.analysis import loyalty, migration, retention
-from custlab.report import plots, tables
+from custlab.analysis import loyalty, migration
+from custlab.report import charts, plots, tables
 
 plots.use_report_style()
 result = custlab.report_data(config=config, period=period, results_dir=results_dir)
@@ -39,7 +39,7 @@ currency = summary["currency"]
 # %% [markdown]
 # ## What changed and what to do
 #
-# The headline figures against the previous period, then the actions the figures call for, largest amount at stake first. Each action links to the list of its customers below.
+# The headline figures against the previous period and the same period a year earlier, then the actions the figures call for, largest amount at stake first. Each action links to the list of its customers below.
 
 # %%
 tables.when_available(summary, "revenue", tables.changes_html, summary)
@@ -67,7 +67,7 @@ tables.when_available(summary, ("revenue", "kind"), tables.style_by_kind, tables
 # The **whale curve** ranks customers from most to least profitable and adds up their profit, as a share of the total. Where some customers lose money it climbs above 100% and falls back: the peak is what the profitable customers earn, the fall what the others give back. The dashed line is the same ranking by revenue, which cannot show losses.
 
 # %%
-tables.when_available(summary, "revenue", plots.whale_curve, result.customers, top_share=summary["top_share"]);
+tables.when_available(summary, "revenue", charts.whale_curve, result.customers, summary)
 
 # %%
 tables.when_available(summary, "revenue", tables.sentences_html, tables.profit_concentration(summary))
@@ -78,7 +78,7 @@ tables.when_available(summary, "revenue", tables.sentences_html, tables.profit_c
 # Each red bar is a cost that stands between revenue and profit; the blue bars are what is left after each group of costs. A large bar for discounts, channel fees, cost to serve or credit is margin given away *after* the sale, which is where "big" customers most often turn out to be lean.
 
 # %%
-tables.when_available(summary, "revenue", plots.profit_waterfall, result.waterfall, currency=currency, assumed_gross_margin=summary["assumed_gross_margin"]);
+tables.when_available(summary, "revenue", charts.profit_waterfall, result.waterfall, currency, summary["assumed_gross_margin"])
 
 # %%
 tables.when_available(summary, "revenue", tables.style_waterfall, result.waterfall, currency, summary["assumed_gross_margin"])
@@ -89,7 +89,7 @@ tables.when_available(summary, "revenue", tables.style_waterfall, result.waterfa
 # Each dot is a customer. Customers far to the right buy a lot; customers high up make money for us. **Lean big customers** (red) rank among the largest by revenue but keep little or no profit, because discounts, channel fees, service visits or long credit eat their margin. **One-off bulk buyers** (orange) placed one large order and have not come back: they are kept apart from key accounts until they buy again.
 
 # %%
-tables.when_available(summary, "revenue", plots.revenue_profit_scatter, result.customers, currency=currency);
+tables.when_available(summary, "revenue", charts.revenue_profit_scatter, result.customers, currency)
 
 # %% [markdown]
 # **Lean big customers**, largest first, with the cost that eats their margin compared with the other big customers:
@@ -109,7 +109,7 @@ tables.when_available(summary, "revenue", tables.style_customer_table, tables.bu
 # Every customer is placed in one of five tiers from its **profit now and its potential** (expected future profit), never from one snapshot: nobody is called invalid on less than six months of history, and new or fast-growing small customers are kept in maintenance. Each tier has its own policy.
 
 # %%
-tables.when_available(summary, "revenue", plots.tier_pyramids, migration.tier_summary(result.customers));
+tables.when_available(summary, "revenue", charts.tier_pyramids, result.customers)
 
 # %%
 tables.when_available(summary, "revenue", tables.style_tier_table, migration.tier_summary(result.customers, summary["tier_policies"]), currency)
@@ -152,7 +152,7 @@ tables.when_available(summary, "revenue", tables.style_customer_table, tables.ri
 # Customers grouped by how they actually behave — how recently and how often they buy, how much per order, their margin, what serving them costs and how much credit they use — and named from their profile. How many groups to form was chosen by the data (see the methods appendix).
 
 # %%
-tables.when_available(summary, "revenue", tables.style_cluster_profile, result.cluster_profile)
+tables.when_available(summary, "revenue", tables.style_cluster_profile, result.cluster_profile, currency)
 
 # %% [markdown]
 # ## Retention and what it is worth
@@ -168,7 +168,7 @@ tables.sentences_html(tables.retention_sentences(summary))
 # Each row is the group of customers who first bought in that month; each column a month later. Brighter cells mean a larger share of the cohort bought again that month.
 
 # %%
-plots.cohort_heatmap(retention.cohort_matrix(result.cohorts));
+charts.cohort_heatmap(result.cohorts)
 
 # %% [markdown]
 # ### How long customers stay
@@ -176,7 +176,7 @@ plots.cohort_heatmap(retention.cohort_matrix(result.cohorts));
 # A customer has left when it has not bought for the lapse period (setting `lapse_months`). Curves per kind of customer; the number in brackets is how many customers each curve follows.
 
 # %%
-plots.survival_curves(retention.lapse_survival(result.customers, "kind", summary["lapse_months"], summary["window_end"]));
+charts.survival_curves(result.customers, summary)
 
 # %% [markdown]
 # ### What customers are expected to be worth
@@ -200,12 +200,20 @@ tables.when_available(summary, "revenue", tables.style_scenarios, tables.scenari
 tables.when_available(summary, "revenue", tables.style_scenarios, tables.model_scenario_table(summary, currency))
 
 # %%
-tables.when_available(summary, "revenue", tables.sentences_html, tables.scenario_comparison(summary))
+tables.when_available(summary, "revenue", tables.sentences_html, tables.scenario_comparison(summary) + tables.equity_explained(summary))
 
 # %% [markdown]
 # ### Can the model be trusted?
 #
 # Three purchase models are fitted on the data up to six months before the period end and asked how many purchases each customer would make in those six months. The one whose predictions miss customers' actual purchases least is chosen; where two are within 1%, the simpler one. The chosen model is then refitted on the whole history to value the customers.
+#
+# **Model health**: each check against its bar, and what the verdict means for the figures above.
+
+# %%
+tables.model_health_html(summary)
+
+# %% [markdown]
+# How the chosen model came about:
 
 # %%
 tables.sentences_html(tables.model_check_sentences(summary))
@@ -217,7 +225,7 @@ tables.style_model_comparison(tables.model_comparison_table(summary))
 # The chosen model's predictions, grouped by how often customers had bought before the six months. Bars of the same height mean the model predicts well.
 
 # %%
-plots.holdout_chart(result.holdout);
+charts.holdout_chart(result.holdout, summary)
 
 # %% [markdown]
 # ### Satisfied is not loyal
@@ -265,7 +273,7 @@ tables.when_available(summary, "receivables", tables.style_ageing, tables.ageing
 # ### Cost to serve and margin
 
 # %%
-tables.when_available(summary, "service", plots.cost_to_serve_vs_margin, result.customers);
+tables.when_available(summary, "service", charts.cost_to_serve_vs_margin, result.customers)
 
 # %% [markdown]
 # ### Key and important customers who may have gone
@@ -279,9 +287,9 @@ tables.when_available(summary, "revenue", tables.style_customer_table, tables.ch
 tables.when_available(summary, "revenue", tables.sentences_html, [tables.churn_risk_note(summary)])
 
 # %% [markdown]
-# ### Flagged key accounts
+# ### Flagged accounts
 #
-# Key and important customers with at least one risk flag, with the reasons. Each links to the customer's one-page account sheet (sheets go to risk-flagged accounts first, up to the configured number).
+# Key and important customers, lean big customers and those who may have gone, with at least one risk flag: most money at risk first, with the next step each calls for and the reasons. Each links to the customer's one-page account sheet (sheets go to risk-flagged accounts first, up to the configured number).
 
 # %%
 tables.when_available(summary, "revenue", tables.flagged_accounts_html, result.customers, currency=currency, summary=summary)

@@ -11,11 +11,14 @@ from matplotlib.ticker import FuncFormatter
 
 from custlab.analysis.profit import active_customers, waterfall_labels
 
-COST_COLOR, SUBTOTAL_COLOR, START_COLOR, LOSS_COLOR = "#d1495b", "#30638e", "#00798c", "#edae49"
+#: Okabe and Ito's colour-blind-safe palette: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
+OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+COST_COLOR, SUBTOTAL_COLOR, START_COLOR, LOSS_COLOR = "#D55E00", "#0072B2", "#009E73", "#E69F00"
 
 
 def use_report_style() -> None:
-    """Plot settings for stakeholder reports: PNG at 100 dpi, readable fonts, no chart junk."""
+    """Plot settings for stakeholder reports: 100 dpi on the page, readable fonts, no chart junk, and
+    colours a colour-blind reader can tell apart (:data:`OKABE_ITO`)."""
     mpl.rcParams.update(
         {
             "figure.figsize": (9.0, 4.5),
@@ -27,6 +30,7 @@ def use_report_style() -> None:
             "axes.spines.right": False,
             "axes.grid": True,
             "grid.alpha": 0.3,
+            "axes.prop_cycle": mpl.cycler(color=[OKABE_ITO[i] for i in (5, 1, 3, 6, 7, 2, 0)]),
             # Labels come from data (customer ids, tier and region names): a "$" in one must
             # print as a dollar, not start a formula that fails to parse and stops the report.
             "text.parse_math": False,
@@ -160,10 +164,14 @@ def revenue_profit_scatter(
     if len(others) > max_points:
         others = others.sample(max_points, random_state=0)
     ax.scatter(others["revenue"], others["profit"], s=6, color="#9aa5b1", alpha=0.5, label="Customers", rasterized=True)
-    ax.scatter(bulk["revenue"], bulk["profit"], s=16, color=LOSS_COLOR, label="One-off bulk buyers")
-    ax.scatter(lean["revenue"], lean["profit"], s=22, color=COST_COLOR, label="Lean big customers")
-    for row in lean.nlargest(labels, "revenue").itertuples():
-        ax.annotate(str(row.customer_id), (row.revenue, row.profit), fontsize=7, xytext=(3, -8), textcoords="offset points")
+    for group, size, color, label in ((bulk, 16, LOSS_COLOR, "One-off bulk buyers"), (lean, 22, COST_COLOR, "Lean big customers")):
+        if len(group):  # a legend entry only for what is drawn
+            ax.scatter(group["revenue"], group["profit"], s=size, color=color, label=label)
+    # the largest lean customers named in a column of their own, near the middle of the right edge
+    # where no customer falls (revenue high, profit near 0), each joined to its dot by a line
+    for i, row in enumerate(lean.nlargest(labels, "revenue").itertuples()):
+        ax.annotate(str(row.customer_id), (row.revenue, row.profit), xytext=(0.99, 0.56 - 0.055 * i), textcoords="axes fraction",
+                    fontsize=7, ha="right", va="center", arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.5})
     ax.set_xscale("symlog", linthresh=100)
     ax.set_yscale("symlog", linthresh=100)
     for axis in (ax.xaxis, ax.yaxis):
@@ -228,7 +236,7 @@ def holdout_chart(holdout: pd.DataFrame, ax: Axes | None = None, weeks: int = 26
         return nothing_to_show(ax, "No out-of-sample check this period: the purchase models were not compared.")
     positions = np.arange(len(holdout))
     ax.bar(positions - 0.2, holdout["actual"], width=0.4, color=SUBTOTAL_COLOR, label="Actual")
-    ax.bar(positions + 0.2, holdout["predicted"], width=0.4, color="#9aa5b1", label="Predicted by the model")
+    ax.bar(positions + 0.2, holdout["predicted"], width=0.4, color="#E69F00", label="Predicted by the model")
     ax.set_xticks(positions)
     ax.set_xticklabels(holdout["calibration_purchases"].astype(str))
     ax.set_xlabel("Repeat purchases before the holdout")
@@ -238,7 +246,7 @@ def holdout_chart(holdout: pd.DataFrame, ax: Axes | None = None, weeks: int = 26
     return ax
 
 
-TIER_COLORS = {"key": "#30638e", "important": "#00798c", "general": "#9aa5b1", "maintenance": "#edae49", "invalid": "#d1495b"}
+TIER_COLORS = {"key": "#0072B2", "important": "#56B4E9", "general": "#999999", "maintenance": "#E69F00", "invalid": "#D55E00"}
 
 
 def tier_pyramids(tier_table: pd.DataFrame, axes=None):
@@ -265,10 +273,13 @@ def tier_pyramids(tier_table: pd.DataFrame, axes=None):
     axes[1].barh(tiers, profits, color=colors)
     axes[1].axvline(0, color="black", linewidth=0.8)
     axes[1].set_title("Share of profit (%)")
-    for ax, values in ((axes[0], counts), (axes[1], profits)):
+    for ax, values, inverted in ((axes[0], counts, True), (axes[1], profits, False)):
         for y, v in enumerate(values):
-            ax.annotate(f"{v:.0f}%", (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
-                        ha="left" if v >= 0 else "right", va="center", fontsize=8)
+            # outside the bar's end: on the left of the inverted count axis, past the end on the profit axis
+            outward = -1 if inverted or v < 0 else 1
+            ax.annotate(f"{v:.0f}%", (v, y), xytext=(3 * outward, 0), textcoords="offset points",
+                        ha="left" if outward > 0 else "right", va="center", fontsize=8)
+        ax.margins(x=0.15)  # room for the labels past the longest bar
         ax.grid(axis="y", visible=False)
     axes[0].figure.suptitle("Few customers make most of the profit: the count pyramid and the profit pyramid")
     return axes
@@ -295,11 +306,14 @@ def cost_to_serve_vs_margin(
                     xycoords="axes fraction", ha="right", fontsize=7, color="#555555")
     for tier in tiers:
         part = shown[shown["tier"] == tier]
+        if part.empty:
+            continue
         ax.scatter(part["margin_change"] * 100, part["cost_to_serve_growth"].clip(-1, 5) * 100, s=10,
                    color=TIER_COLORS.get(tier), label=tier, alpha=0.7)
-    flagged = shown[shown["cost_to_serve_rising"] | shown["price_pressure"]]
-    ax.scatter(flagged["margin_change"] * 100, flagged["cost_to_serve_growth"].clip(-1, 5) * 100, s=40,
-               facecolors="none", edgecolors=COST_COLOR, label="flagged")
+    flagged = shown[shown["cost_to_serve_rising"].fillna(False).astype(bool) | shown["price_pressure"].fillna(False).astype(bool)]
+    if len(flagged):  # a legend entry only for what is drawn
+        ax.scatter(flagged["margin_change"] * 100, flagged["cost_to_serve_growth"].clip(-1, 5) * 100, s=40,
+                   facecolors="none", edgecolors=COST_COLOR, label="flagged")
     ax.axhline(0, color="black", linewidth=0.6)
     ax.axvline(0, color="black", linewidth=0.6)
     ax.set_xlabel("Change in pocket margin (points of revenue)")

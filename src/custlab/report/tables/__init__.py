@@ -9,7 +9,7 @@ importable from ``custlab.report.tables``.
 from custlab.report.tables._format import missing, money, notes_html, percent, sentences_html, style_customer_table, when_available
 from custlab.report.tables.summary import kpi_tiles, kpi_tiles_html, by_kind_table, style_by_kind, quality_frame, style_quality, quarantine_summary, quarantine_html
 from custlab.report.tables.profitability import style_waterfall, lean_big_table, bulk_one_off_table, profit_concentration, profit_by, largest_lean_big, top_customers_table
-from custlab.report.tables.retention import scenario_table, model_scenario_table, model_comparison_table, style_model_comparison, model_check_sentences, scenario_comparison, value_by, satisfied_defectors_table, retention_sentences, style_scenarios, style_value_by, style_retention_by_satisfaction
+from custlab.report.tables.retention import scenario_table, model_scenario_table, model_comparison_table, style_model_comparison, model_check_sentences, scenario_comparison, value_by, satisfied_defectors_table, retention_sentences, style_scenarios, style_value_by, style_retention_by_satisfaction, model_health, model_health_html, equity_explained
 from custlab.report.tables.segmentation import style_tier_table, migration_table, style_migration, style_movers, rising_table, tier_history_table, style_tier_history, style_cluster_profile, style_cluster_diagnostics
 from custlab.report.tables.decisions import change_sentences, changes_html, actions_table, actions_html, churn_risk_table, churn_risk_note
 from custlab.report.tables.risk import concentration_tiles_html, ageing_table, style_ageing, flagged_accounts_html, style_concentration_history
@@ -26,6 +26,9 @@ __all__ = [
     "style_tier_history",
     "style_scenarios",
     "ageing_table",
+    "equity_explained",
+    "model_health",
+    "model_health_html",
     "bulk_one_off_table",
     "by_kind_table",
     "concentration_tiles_html",

@@ -262,3 +262,70 @@ def style_retention_by_satisfaction(table: pd.DataFrame):
                                   "still_buying": "Still buying"})
     kinds = {"Latest satisfaction score": "score", "Customers": "count", "Stopped buying": "count", "Still buying": "percent"}
     return html.show(html.table(shown, kinds, empty="No survey data: satisfaction scores are not in the data."))
+
+
+def model_health(summary: dict) -> pd.DataFrame:
+    """The checks behind the lifetime values and the segments, each against its bar, with a verdict.
+
+    - the chosen purchase model's holdout total against what customers did (within
+      :data:`CLOSE_TOTAL`);
+    - its average miss per customer against a customer's mean purchases (within
+      :data:`CLOSE_CUSTOMER` of it);
+    - the clusters' bootstrap stability against ``cluster_min_stability``.
+
+    A check the period could not make (no holdout, no clusters) is left out.
+    """
+    rows = []
+    choice = summary.get("purchase_model") or {}
+    chosen = {r["name"]: r for r in choice.get("comparison") or []}.get(choice.get("chosen"))
+    if chosen and chosen.get("actual_total") and chosen.get("predicted_total") == chosen.get("predicted_total"):
+        off = chosen["predicted_total"] / chosen["actual_total"] - 1
+        rows.append((f"Holdout total of the {choice.get('model', chosen['name'])} model", f"{percent(abs(off))} off", f"at most {CLOSE_TOTAL:.0%} off",
+                     round(abs(off), 3) <= CLOSE_TOTAL))  # fmt: skip
+        per_customer = chosen["actual_total"] / chosen["customers"] if chosen.get("customers") else None
+        if per_customer:
+            rows.append(("Miss per customer", f"{number(chosen['mae'])} purchases",
+                         f"at most {number(CLOSE_CUSTOMER * per_customer)} (half a customer's {number(per_customer)})",
+                         chosen["mae"] <= CLOSE_CUSTOMER * per_customer))  # fmt: skip
+        if chosen.get("edges"):
+            rows.append(("Model fit", "on the edge of its parameters", "inside them", False))
+    stability, bar = summary.get("cluster_stability"), summary.get("cluster_min_stability")
+    if stability is not None and bar is not None:
+        rows.append((f"Stability of the {summary.get('clusters_k')} segments", number(stability), f"at least {number(bar)}",
+                     stability >= bar))  # fmt: skip
+    table = pd.DataFrame(rows, columns=["Check", "This period", "Bar", "passed"])
+    table["Verdict"] = table["passed"].map({True: "good", False: "below the bar"})
+    return table
+
+
+def model_health_html(summary: dict):
+    """:func:`model_health` as a boxed table under a one-line verdict computed from it."""
+    table = model_health(summary)
+    if table.empty:
+        return html.show(html.paragraph("No model check this period: neither a holdout nor segments.", "custlab-missing"))
+    failed = table.loc[~table["passed"], "Check"].tolist()
+    verdict = ("Model health: good. Every check meets its bar; lifetime values and segments can be used as shown."
+               if not failed else
+               f"Model health: use with care. Below the bar: {'; '.join(f[:1].lower() + f[1:] for f in failed)}. "
+               + ("Read lifetime values as rough." if any("segments" not in f for f in failed) else "")
+               + (" Read the segments as a sketch." if any("segments" in f for f in failed) else ""))  # fmt: skip
+    body = html.paragraph(verdict, "custlab-verdict") + html.table(table.drop(columns="passed"), {c: "text" for c in table.columns})
+    return html.show(f'<div class="custlab-health">{body}</div>')
+
+
+def equity_explained(summary: dict) -> list[str]:
+    """Why two customer-equity figures appear, with which is larger read off the figures."""
+    currency = summary.get("currency", "")
+    model = (summary.get("lifetime_value") or {}).get("customer_equity")
+    today = next((r for r in summary.get("retention_scenarios") or [] if r.get("uplift_points") == 0), None)
+    if model is None or today is None:
+        return []
+    multiple = today["customer_equity"]
+    larger = "higher" if multiple > model else "lower" if multiple < model else "the same"
+    return [
+        f"Two customer-equity figures: {money(multiple, currency)} from the margin multiple and {money(model, currency)} from "
+        f"the purchase model. The multiple counts today's average margin in every future period at today's retention rate, "
+        f"without end; the model adds each customer's own expected purchases over the "
+        f"{(summary.get('lifetime_value') or {}).get('horizon_months', 'n/a')}-month horizon only. The multiple's figure is "
+        f"{larger}: plan with the model's, and use the multiple to see what a point of retention is worth."
+    ]

@@ -107,14 +107,27 @@ def style_cluster_diagnostics(diagnostics: pd.DataFrame):
     return html.show(html.table(shown, kinds, empty="Clusters were not computed."))
 
 
-def style_cluster_profile(profile: pd.DataFrame):
-    """The clusters for reading: name, size and shares, medians and tier mix."""
+#: The cluster profile's median columns: header and kind of figure.
+CLUSTER_MEDIANS = {
+    "median_recency_months": ("Months since last purchase (median)", "count"),
+    "median_frequency": ("Orders to date (median)", "count"),
+    "median_order_value": ("Order value (median)", "money"),
+    "median_margin": ("Profit margin (median)", "percent"),
+    "median_cost_to_serve_share": ("Cost to serve, share of revenue (median)", "percent"),
+    "median_credit_share": ("Open receivables, share of revenue (median)", "percent"),
+}
+
+
+def style_cluster_profile(profile: pd.DataFrame, currency: str = ""):
+    """The clusters for reading: name, size and shares, medians (money in the currency, shares as
+    percentages) and tier mix."""
     if profile.empty:
         return html.show(html.paragraph("No clusters this period."))
     table = profile.set_index("name").drop(columns=["cluster"], errors="ignore")
-    kinds = {c: "percent" for c in table.columns if c.endswith("_share")}
-    kinds["customers"] = "count"
-    kinds.update({c: "number" for c in table.columns if c.startswith("median_")})
-    labels = {c: c.replace("median_", "median ").replace("_", " ").capitalize() for c in table.columns}
+    labels = {c: c.replace("_", " ").capitalize() for c in table.columns}
+    labels.update({c: header for c, (header, _) in CLUSTER_MEDIANS.items()})
+    kinds = {labels[c]: "percent" for c in table.columns if c.endswith("_share") and c not in CLUSTER_MEDIANS}
+    kinds.update({header: kind for c, (header, kind) in CLUSTER_MEDIANS.items() if c in table})
+    kinds[labels.get("customers", "Customers")] = "count"
     shown = table.rename(columns=labels)
-    return html.show(html.table(shown, {labels[c]: k for c, k in kinds.items()}, index="Segment"))
+    return html.show(html.table(shown, kinds, currency=currency, index="Segment"))
