@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026-10
 OUT    ?= reports
 
-.PHONY: setup demo test report-cdnow lab clean bench-clv sync-notebooks
+.PHONY: setup demo demo-business test report-cdnow lab clean bench-clv sync-notebooks
 
 # A local virtual environment with custlab installed in editable mode.
 $(BIN)/custlab: pyproject.toml
@@ -19,6 +19,11 @@ setup: $(BIN)/custlab
 demo: setup
 	$(BIN)/custlab demo --out data/demo
 	$(BIN)/custlab report --config data/demo/custlab.toml --period $(PERIOD) --out $(OUT)
+
+# The business demo company (1,500 accounts, every key-account risk planted) and its report.
+demo-business: setup
+	$(BIN)/custlab demo --profile business --out data/demo-business
+	$(BIN)/custlab report --config data/demo-business/custlab.toml --period $(PERIOD) --out $(OUT)/business
 
 # The whole test suite: unit and end-to-end tests, then every notebook with nbval.
 test: setup

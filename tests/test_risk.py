@@ -190,7 +190,7 @@ def test_risk_reasons_in_words_for_every_flag_and_none_for_the_unflagged():
     }, index=[10, 11, 12, 13])  # fmt: skip
     texts = risk_reasons(customers)
     assert texts.tolist() == [
-        "12% of company revenue; overdue 12,500 (4,000 over 90 days)",
+        "dependence: 12% of company revenue; overdue 12,500 (4,000 over 90 days)",
         "cost to serve +60%; 35% of purchases outside its territory",
         "lean: discounts 19% of revenue",
         "",
@@ -246,3 +246,22 @@ def test_flagged_accounts_come_most_money_at_risk_first_whatever_their_tier():
     text = flagged_accounts_html(customers).data
     order = [text.index(f">{c}<") for c in ("B", "C", "A")]
     assert order == sorted(order) and ">D<" not in text  # D: a general customer neither lean nor at churn risk
+
+
+def test_risk_glance_counts_each_flag_and_says_which_it_could_not_check():
+    from custlab.report.tables import risk_glance_table
+
+    customers = pd.DataFrame({
+        "revenue": [1000.0, 500.0, 200.0], "dependence_risk": [True, False, False], "big_debtor": [False, True, False],
+        "overdue_receivables": [0.0, 80.0, 0.0], "price_pressure": [False, True, False], "discount_fee_change": [0.0, 0.04, 0.0],
+        "cost_to_serve_rising": [False, False, True], "cost_to_serve": [0.0, 0.0, 300.0], "cost_to_serve_growth": [0.0, 0.0, 2.0],
+        "territory_breach": [None, None, None], "outside_territory_share": [None, None, None],
+        "churn_risk": [False, True, False], "value_at_risk": [0.0, 45.0, 0.0],
+    })  # fmt: skip
+    summary = {"inputs_met": {"receivables": True, "price_terms": True, "service": True, "regions": False}}
+    table = risk_glance_table(customers, summary).set_index("Risk")
+    assert table["Customers"].tolist()[:3] == [1, 1, 1]
+    assert table["At stake"].iloc[:4].tolist() == pytest.approx([1000.0, 80.0, 20.0, 200.0])  # 300 after +200%: 200 added
+    territory = table.loc["Buying outside their territory"]
+    assert pd.isna(territory["Customers"]) and territory["Which is"].startswith("not checked: ")
+    assert table.loc["Key and important customers who may have gone", "At stake"] == 45.0

@@ -246,6 +246,12 @@ tables.when_available(summary, "surveys", tables.style_customer_table, tables.sa
 #
 # Big customers bring big risks: dependence on a few of them, long credit and bad debt, a rising cost to serve them, and pressure on prices. Managing key accounts is managing the future.
 
+# %% [markdown]
+# **Every risk at a glance**: how many customers carry each flag and what it puts at stake (a customer may carry several).
+
+# %%
+tables.when_available(summary, "revenue", tables.risk_glance_html, result.customers, summary)
+
 # %%
 tables.when_available(summary, "revenue", tables.concentration_tiles_html, summary)
 

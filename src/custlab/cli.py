@@ -37,12 +37,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from custlab.demo import DemoSpec, generate
+    from custlab.demo.profiles import PROFILES
     from custlab.periods import parse_period
 
     parse_period(args.end_month)
-    if args.customers < 1 or args.months < 6:
+    company = PROFILES[args.profile]
+    customers = company.customers if args.customers is None else args.customers
+    months = company.months if args.months is None else args.months
+    if customers < 1 or months < 6:
         raise InputError("--customers must be at least 1 and --months at least 6")
-    spec = DemoSpec(args.customers, args.months, args.end_month, args.seed, args.format)
+    spec = DemoSpec(customers, months, args.end_month, args.seed, args.format, args.profile)
     counts = generate(args.out, spec, progress=not args.quiet)
     rows = ", ".join(f"{name} {n:,}" for name, n in counts.items())
     print(f"custlab: demo company written to {args.out} ({rows}); config {args.out}/custlab.toml; "
@@ -119,8 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="write a synthetic demo company with planted truth")
     demo.add_argument("--out", required=True, help="folder to write")
-    demo.add_argument("--customers", type=int, default=20_000)
-    demo.add_argument("--months", type=int, default=24)
+    demo.add_argument("--profile", choices=("consumer", "business"), default="consumer",
+                      help="consumer: 20,000 mostly consumer customers; business: 1,500 business accounts with "
+                           "dependence, territory, price pressure and cost-to-serve risks planted")  # fmt: skip
+    demo.add_argument("--customers", type=int, default=None, help="default: the profile's (20,000 or 1,500)")
+    demo.add_argument("--months", type=int, default=None, help="default: the profile's (24 or 36)")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--end-month", default="2026-10", help="last month of data, YYYY-MM")
     demo.add_argument("--format", choices=("parquet", "csv"), default="parquet")

@@ -254,7 +254,7 @@ class StagedRisk:
 
 
 #: Sums of the window before the profit window that the margin trends compare.
-PRIOR_COLUMNS = ["revenue", "cogs", "discount", "channel_fee", "cost_to_serve"]
+PRIOR_COLUMNS = ["revenue", "cogs", "discount", "channel_fee", "cost_to_serve", "service_events", "orders"]
 
 
 def stage_risk_reads(con: duckdb.DuckDBPyConnection, config: Config, window_start: date, period_end: date) -> StagedRisk:
@@ -304,7 +304,7 @@ def add_risk(
     customers["dependence_risk"] = risk.dependence_risk(customers, rules)
     customers["big_debtor"] = risk.big_debtor(customers, rules)
     prior = facts.fetch_customer_window(con, staged.prior, PRIOR_COLUMNS)
-    customers = customers.join(risk.margin_trends(customers, prior, rules))
+    customers = customers.join(risk.margin_trends(customers, prior, rules, window_start, config.settings.window_months))
     del prior
     territory = session.fetch_table(con, staged.territory) if staged.territory else None
     customers = customers.join(risk.territory_flags(customers, territory, rules))

@@ -5,6 +5,6 @@ scores the flags a report found against what was planted. custlab's rules never
 read the truth.
 """
 
-from custlab.demo.consumer import DemoSpec, generate
+from custlab.demo.generator import DemoSpec, generate
 
 __all__ = ["DemoSpec", "generate"]

@@ -207,6 +207,11 @@ class Rules:
     cost_to_serve_growth_flag : float
         Cost to serve growing by at least this (0.5 = +50%), faster than
         revenue, over the window before, is flagged.
+    cost_to_serve_max_p_value : float
+        ... and the visits behind it rose by more than chance explains: the
+        one-sided binomial test of this window's service events against the
+        window before's (equal rates) below this p-value, or, on at least 5
+        visits in each window, the cost per visit rose by ``cost_to_serve_growth_flag``.
     price_pressure_points : float
         Discounts and fees up by at least this share of revenue (0.02 = 2
         points) while the margin falls is price pressure.
@@ -229,6 +234,7 @@ class Rules:
     big_debtor_overdue_share: float = 0.20
     big_debtor_min_overdue_share_of_total: float = 0.0005
     cost_to_serve_growth_flag: float = 0.5
+    cost_to_serve_max_p_value: float = 0.001
     price_pressure_points: float = 0.02
     territory_max_outside_share: float = 0.2
     churn_max_p_alive: float = 0.5
@@ -242,6 +248,7 @@ _RULE_BOUNDS = {
     "big_debtor_min_overdue_share_of_total": (0.0, 1.0),
     "cost_to_serve_growth_flag": (0.0, 100.0),
     "price_pressure_points": (0.0, 1.0),
+    "cost_to_serve_max_p_value": (0.0, 1.0),
     "territory_max_outside_share": (0.0, 1.0),
     "top_share": (0.01, 0.99),
     "lean_big_top_revenue_share": (0.001, 0.5),

@@ -114,6 +114,54 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
     return html.show(markup + html.paragraph(f"{note} {unchecked}".strip()) + index)
 
 
+#: The key-account risks at a glance: flag -> (risk, what its amount is, the need it has beyond revenue).
+RISK_GLANCE = {
+    "dependence_risk": ("Dependence: a customer of 10%+ of revenue", "their revenue in the window", None),
+    "big_debtor": ("Big debtors", "overdue receivables they owe", "receivables"),
+    "price_pressure": ("Price pressure: discounts and fees up, margin down", "discounts and fees above last window's share of revenue", "price_terms"),
+    "cost_to_serve_rising": ("Cost to serve rising faster than revenue", "cost to serve added since the window before", "service"),
+    "territory_breach": ("Buying outside their territory", "revenue delivered outside their region", "regions"),
+    "churn_risk": ("Key and important customers who may have gone", "their profit in the window", None),
+}  # fmt: skip
+
+
+def _risk_amount(flag: str, flagged: pd.DataFrame) -> float:
+    """What a risk puts at stake, summed over its flagged customers (see :data:`RISK_GLANCE`)."""
+    if flag == "dependence_risk":
+        return float(flagged["revenue"].sum())
+    if flag == "big_debtor":
+        return float(flagged["overdue_receivables"].sum())
+    if flag == "price_pressure":
+        return float((flagged["discount_fee_change"].clip(lower=0) * flagged["revenue"].clip(lower=0)).sum())
+    if flag == "cost_to_serve_rising":
+        growth = flagged["cost_to_serve_growth"]
+        added = flagged["cost_to_serve"] * (growth / (1 + growth)).where(growth.notna() & (growth > -1), 1.0)  # undefined growth: from nothing
+        return float(added.sum())
+    if flag == "territory_breach":
+        return float((flagged["outside_territory_share"].fillna(0) * flagged["revenue"]).sum())
+    return float(flagged["value_at_risk"].sum())
+
+
+def risk_glance_table(customers: pd.DataFrame, summary: dict) -> pd.DataFrame:
+    """Every key-account risk flag with how many customers carry it and what it puts at stake;
+    a flag whose input is not in the data says so instead of showing 0."""
+    rows = []
+    for flag, (risk, measure, need) in RISK_GLANCE.items():
+        line = missing(summary, need) if need else None
+        if line or flag not in customers or customers[flag].isna().all():
+            rows.append({"Risk": risk, "Customers": None, "At stake": None, "Which is": "not checked: " + (line or "not in the data")})
+            continue
+        flagged = customers[customers[flag].fillna(False).astype(bool)]
+        rows.append({"Risk": risk, "Customers": len(flagged), "At stake": _risk_amount(flag, flagged), "Which is": measure})
+    return pd.DataFrame(rows)
+
+
+def risk_glance_html(customers: pd.DataFrame, summary: dict):
+    """:func:`risk_glance_table` for reading ("n/a" where a flag could not be checked)."""
+    table = risk_glance_table(customers, summary)
+    return html.show(html.table(table, {"Customers": "count", "At stake": "money"}, currency=summary.get("currency", "")))
+
+
 def style_concentration_history(history: pd.DataFrame):
     """Concentration per recent period: top 1, 10 and 20 customers' revenue share, HHI, effective customers."""
     columns = {

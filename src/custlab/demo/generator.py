@@ -26,33 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from custlab.demo.profiles import CONSUMER_ARCHETYPES, PROFILES, Profile
 from custlab.periods import add_months, parse_period
 
 DEFAULT_END_MONTH = "2026-10"
 BLOCK = 200_000
 
-# One row per archetype. rate: orders per active month; value: median order value;
-# the ratios are shares of revenue; service: events per active month; svc_cost:
-# median cost per event; late: mean days paid after due (business customers).
-ARCHETYPES = pd.DataFrame(
-    [
-        # name,          tier,          share, business, start_max, rate, growth, value, sigma, cogs, disc, fee,  service, svc_cost, credit, late
-        ("key",          "key",         0.020, 0.75,  6,  2.6, 1.00, 900.0, 0.55, 0.55, 0.03, 0.010, 0.25, 120.0, 30, 2.0),
-        ("important",    "important",   0.070, 0.45, 10,  1.3, 1.00, 280.0, 0.55, 0.58, 0.04, 0.020, 0.15,  70.0, 30, 4.0),
-        ("general",      "general",     0.330, 0.15, 14,  0.7, 1.00,  85.0, 0.45, 0.60, 0.04, 0.030, 0.05,  35.0, 30, 5.0),
-        ("maintenance",  "maintenance", 0.240, 0.05, 23,  0.35, 1.00, 18.0, 0.40, 0.62, 0.03, 0.040, 0.02,  15.0, 30, 5.0),
-        ("invalid",      "invalid",     0.165, 0.10,  6,  0.3, 0.97,  30.0, 0.50, 0.70, 0.10, 0.060, 0.60,  90.0, 45, 10.0),
-        ("lean_big",     "general",     0.012, 1.00,  6,  2.2, 1.00, 850.0, 0.45, 0.62, 0.19, 0.100, 1.50, 280.0, 90, 25.0),
-        ("bulk_one_off", "maintenance", 0.012, 0.50,  0,  0.0, 1.00, 5000.0, 0.35, 0.60, 0.05, 0.020, 0.00,   0.0, 30, 5.0),
-        ("rising",       "maintenance", 0.031, 0.20,  0,  0.20, 1.35, 30.0, 0.45, 0.58, 0.03, 0.030, 0.02,  20.0, 30, 5.0),
-        ("defector",     "invalid",     0.030, 0.05,  4,  0.7, 1.00,  75.0, 0.45, 0.60, 0.04, 0.030, 0.05,  35.0, 30, 5.0),
-    ],
-    columns=[
-        "name", "tier", "share", "business", "start_max", "rate", "growth", "value", "sigma",
-        "cogs", "discount", "fee", "service", "svc_cost", "credit", "late",
-    ],
-)  # fmt: skip
-ARCHETYPES["share"] = ARCHETYPES["share"] / ARCHETYPES["share"].sum()
+ARCHETYPES = CONSUMER_ARCHETYPES  # every profile has these archetypes, in this order
 _CODE = {name: i for i, name in enumerate(ARCHETYPES["name"])}
 REGIONS = np.array(["North", "South", "East", "West", "Central"])
 CHANNELS = np.array(["direct", "online", "distributor"])
@@ -76,6 +56,8 @@ class DemoSpec:
         Random seed; the same spec gives byte-identical files.
     file_format : str
         ``parquet`` or ``csv``.
+    profile : str
+        ``consumer`` or ``business`` (:data:`custlab.demo.profiles.PROFILES`).
     """
 
     customers: int = 20_000
@@ -83,6 +65,12 @@ class DemoSpec:
     end_month: str = DEFAULT_END_MONTH
     seed: int = 42
     file_format: str = "parquet"
+    profile: str = "consumer"
+
+    @property
+    def company(self) -> Profile:
+        """What the profile plants."""
+        return PROFILES[self.profile]
 
     @property
     def first_month(self) -> date:
@@ -122,16 +110,23 @@ class _Base:
     counts: np.ndarray
     customer_ids: np.ndarray
     ids: np.ndarray
+    anchors: np.ndarray
+    price_pressure: np.ndarray
+    cost_to_serve: np.ndarray
+    territory: np.ndarray
 
 
 def _plan_base(rng: np.random.Generator, spec: DemoSpec, first_id: int, size: int) -> _Base:
     """Who each customer is, when it starts and leaves, and how many orders it places each month."""
-    months, arch = spec.months, ARCHETYPES
+    months, arch = spec.months, spec.company.archetypes
     code = rng.choice(len(arch), size=size, p=arch["share"].to_numpy())
+    anchors = _anchors(spec, first_id, size)
+    code[anchors] = _CODE["key"]
     a = {column: arch[column].to_numpy()[code] for column in arch.columns if column not in ("name", "tier")}
     business = rng.random(size) < a["business"]
     # When each customer starts buying, and (for leavers) the month they leave.
     start = np.floor(rng.random(size) * (np.minimum(a["start_max"], months - 1) + 1)).astype(int)
+    start[anchors] = 0
     rising = code == _CODE["rising"]
     start[rising] = rng.integers(int(months * 0.45), int(months * 0.65) + 1, rising.sum())
     bulk = code == _CODE["bulk_one_off"]
@@ -141,7 +136,7 @@ def _plan_base(rng: np.random.Generator, spec: DemoSpec, first_id: int, size: in
     churn[defector] = rng.integers(int(months * 0.30), int(months * 0.50) + 1, defector.sum())
     general_leaver = (code == _CODE["general"]) & (rng.random(size) < 0.08)
     churn[general_leaver] = rng.integers(int(months * 0.30), int(months * 0.50) + 1, general_leaver.sum())
-    silent, silent_months = _silent_accounts(spec, first_id, code)
+    silent, silent_months = _silent_accounts(spec, first_id, code, anchors)
     churn[silent] = months - silent_months
     # Customer-level heterogeneity: how often and how much each customer buys.
     rate_mult = rng.gamma(10.0, 0.1, size)
@@ -156,17 +151,32 @@ def _plan_base(rng: np.random.Generator, spec: DemoSpec, first_id: int, size: in
     counts[np.arange(size), start] = np.maximum(counts[np.arange(size), start], 1)
     ids = first_id + np.arange(size)
     customer_ids = np.char.add("C", np.char.zfill(ids.astype(str), 8))
+    plants = _trend_plants(spec, first_id, code, anchors | silent | (start > months - 2 * TREND_MONTHS))
     return _Base(code, a, business, start, churn, rising, bulk, defector, general_leaver, silent, rate_mult, value_mult,
-                 active, counts, customer_ids, ids)  # fmt: skip
+                 active, counts, customer_ids, ids, anchors, *plants)  # fmt: skip
 
 
-#: Share of key and important customers who stop buying a few months before the data end.
-SILENT_ACCOUNT_SHARE = 0.06
-#: How many months before the end they go silent (fewer than the lapse of 6 months: they keep their tier).
+#: How many months before the end silent accounts stop buying (fewer than the lapse of 6 months: they keep their tier).
 SILENT_MONTHS = (4, 5)
+#: The months over which planted trends (price pressure, cost to serve, territory) show: the last window.
+TREND_MONTHS = 12
+#: Extra discount, in points of revenue, of an account under price pressure over the last window.
+PRESSURE_POINTS = 0.06
+#: Service visits of an account with a rising cost to serve: this many times its usual rate more, at least two a month.
+EXTRA_SERVICE_FACTOR, MIN_EXTRA_SERVICE = 5.0, 2.0
+#: Share of the lines of an account buying outside its territory that are delivered elsewhere.
+OUTSIDE_SHARE = 0.6
 
 
-def _silent_accounts(spec: DemoSpec, first_id: int, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _anchors(spec: DemoSpec, first_id: int, size: int) -> np.ndarray:
+    """The anchor accounts (dependence): the first customers of the company, key from month one."""
+    anchors = np.zeros(size, dtype=bool)
+    if first_id == 1:
+        anchors[: min(len(spec.company.anchor_shares), size)] = True
+    return anchors
+
+
+def _silent_accounts(spec: DemoSpec, first_id: int, code: np.ndarray, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Key and important customers who go silent ``SILENT_MONTHS`` before the end (churn that a tier
     judged over time does not see yet), and their months of silence.
 
@@ -174,9 +184,27 @@ def _silent_accounts(spec: DemoSpec, first_id: int, code: np.ndarray) -> tuple[n
     before the monthly orders.
     """
     rng = np.random.default_rng([spec.seed, first_id, 11])
-    watched = (code == _CODE["key"]) | (code == _CODE["important"])
-    silent = watched & (rng.random(len(code)) < SILENT_ACCOUNT_SHARE)
+    watched = np.isin(code, [_CODE[name] for name in spec.company.silent_archetypes]) & ~anchors
+    silent = watched & (rng.random(len(code)) < spec.company.silent_share)
     return silent, rng.integers(SILENT_MONTHS[0], SILENT_MONTHS[1] + 1, silent.sum())
+
+
+def _trend_plants(spec: DemoSpec, first_id: int, code: np.ndarray, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Key and important accounts under price pressure, and with a rising cost to serve (disjoint;
+    neither anchors nor silent, and customers for the whole window before, which the trend is
+    measured against), and accounts buying outside their territory, from a stream of their own:
+    the other customers' draws do not change."""
+    company = spec.company
+    rng = np.random.default_rng([spec.seed, first_id, 13])
+    watched = ((code == _CODE["key"]) | (code == _CODE["important"])) & ~taken
+    draw = rng.random(len(code))
+    pressure = watched & (draw < company.price_pressure_share)
+    rising = watched & ~pressure & (draw >= company.price_pressure_share) & (draw < company.price_pressure_share + company.cost_to_serve_share)
+    steady = np.isin(code, [_CODE["key"], _CODE["important"], _CODE["general"]]) & ~taken
+    territory = steady & (rng.random(len(code)) < company.territory_share)
+    if spec.months < 2 * TREND_MONTHS:  # no window before the last to compare with: nothing to plant
+        pressure[:], rising[:] = False, False
+    return pressure, rising, territory
 
 
 def _transactions(rng: np.random.Generator, spec: DemoSpec, block_index: int, base: _Base) -> tuple[pd.DataFrame, dict]:
@@ -197,12 +225,17 @@ def _transactions(rng: np.random.Generator, spec: DemoSpec, block_index: int, ba
     channel = np.where(code[cust] == _CODE["lean_big"], 2, rng.integers(0, 2, n))
     order_ids = np.char.add(f"O{block_index:04d}-", np.arange(n).astype(str))
     region_of = rng.integers(0, len(REGIONS), len(base.code))
+    in_trend = month >= spec.months - TREND_MONTHS
+    # price pressure: a larger discount on every line of the last window (the margin falls with it)
+    discount = np.round(discount + np.where(base.price_pressure[cust] & in_trend, revenue * PRESSURE_POINTS, 0.0), 2)
+    revenue, cost, discount, fee = _scale_anchors(spec, base, cust, in_trend, (revenue, cost, discount, fee))
+    line_region = _line_regions(spec, block_index, base, cust, in_trend, region_of)
     transactions = pd.DataFrame(
         {
             "order_id": order_ids, "customer_id": base.customer_ids[cust], "date": order_date,
             "product": PRODUCTS[np.where(base.bulk[cust], 4, rng.integers(0, 4, n))],
             "quantity": np.maximum(1, np.round(revenue / 25.0)).astype(int), "revenue": revenue, "cost": cost,
-            "discount": discount, "channel_fee": fee, "channel": CHANNELS[channel], "region": REGIONS[region_of[cust]],
+            "discount": discount, "channel_fee": fee, "channel": CHANNELS[channel], "region": REGIONS[line_region],
         }
     )  # fmt: skip
     # A few returns: a credit line with negative revenue and cost, some days later.
@@ -212,13 +245,40 @@ def _transactions(rng: np.random.Generator, spec: DemoSpec, block_index: int, ba
         back = transactions.loc[returned].copy()
         back["date"] = np.minimum(back["date"].to_numpy() + rng.integers(3, 20, returned.sum()).astype("timedelta64[D]"), data_end)
         back["order_id"] = back["order_id"] + "-R"
+        # the credit note refunds what was paid: the price less its discount (the channel keeps its fee)
         for column in ("revenue", "cost", "discount", "channel_fee"):
-            back[column] = -back[column] if column in ("revenue", "cost") else 0.0
+            back[column] = -back[column] if column in ("revenue", "cost", "discount") else 0.0
         back["quantity"] = -back["quantity"]
         transactions = pd.concat([transactions, back], ignore_index=True)
     lines = {"cust": cust, "order_date": order_date, "revenue": revenue, "discount": discount, "order_ids": order_ids,
              "region_of": region_of}  # fmt: skip
     return transactions, lines
+
+
+def _scale_anchors(spec: DemoSpec, base: _Base, cust: np.ndarray, in_trend: np.ndarray, amounts: tuple) -> tuple:
+    """The anchor accounts' lines scaled (revenue and every cost alike) so that each has its planted
+    share of the block's revenue over the last window."""
+    shares = np.asarray(spec.company.anchor_shares[: int(base.anchors.sum())], dtype=float)
+    if not len(shares):
+        return amounts
+    revenue = amounts[0]
+    anchor_rows = np.flatnonzero(base.anchors)
+    own = np.array([revenue[(cust == row) & in_trend].sum() for row in anchor_rows])
+    others = revenue[in_trend & ~base.anchors[cust]].sum()
+    target = shares * others / (1 - shares.sum())  # anchor i: share_i of (others + every anchor)
+    factor = np.ones(len(base.code))
+    factor[anchor_rows] = target / np.maximum(own, 1.0)
+    return tuple(np.round(values * factor[cust], 2) for values in amounts)
+
+
+def _line_regions(spec: DemoSpec, block_index: int, base: _Base, cust: np.ndarray, in_trend: np.ndarray, region_of: np.ndarray) -> np.ndarray:
+    """Each line's region: its customer's, but for accounts planted outside their territory,
+    :data:`OUTSIDE_SHARE` of the last window's lines go to another region (a stream of its own)."""
+    rng = np.random.default_rng([spec.seed, block_index, 17])
+    region = region_of[cust].copy()
+    outside = base.territory[cust] & in_trend & (rng.random(len(cust)) < OUTSIDE_SHARE)
+    region[outside] = (region[outside] + rng.integers(1, len(REGIONS), outside.sum())) % len(REGIONS)
+    return region
 
 
 def _receivables(rng: np.random.Generator, spec: DemoSpec, base: _Base, lines: dict) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -228,7 +288,7 @@ def _receivables(rng: np.random.Generator, spec: DemoSpec, base: _Base, lines: d
     """
     starts, months, a = _month_starts(spec), spec.months, base.a
     data_end = starts[-1] - np.timedelta64(1, "D")
-    big_debtor = base.business & np.isin(base.code, [_CODE["key"], _CODE["important"]]) & (rng.random(len(base.code)) < 0.12)
+    big_debtor = base.business & np.isin(base.code, [_CODE["key"], _CODE["important"]]) & (rng.random(len(base.code)) < spec.company.big_debtor_share)
     credit_days = np.where(base.business, a["credit"], 0).astype(int)
     invoiced = base.business[lines["cust"]] & (lines["revenue"] > 0)
     inv_cust = lines["cust"][invoiced]
@@ -260,7 +320,7 @@ def _service(rng: np.random.Generator, spec: DemoSpec, base: _Base) -> pd.DataFr
     s_cust = np.repeat(np.arange(size), events)
     span = np.maximum(np.minimum(base.churn, months) - base.start, 1)
     s_month = np.minimum(base.start[s_cust] + (rng.random(len(s_cust)) * span[s_cust]).astype(int), months - 1)
-    return pd.DataFrame(
+    usual = pd.DataFrame(
         {
             "customer_id": base.customer_ids[s_cust],
             "date": _dates(rng, s_month, starts),
@@ -268,6 +328,23 @@ def _service(rng: np.random.Generator, spec: DemoSpec, base: _Base) -> pd.DataFr
             "cost": np.round(base.a["svc_cost"][s_cust] * rng.lognormal(0.0, 0.4, len(s_cust)), 2),
         }
     )
+    return pd.concat([usual, _extra_service(spec, base, starts)], ignore_index=True)
+
+
+def _extra_service(spec: DemoSpec, base: _Base, starts: np.ndarray) -> pd.DataFrame:
+    """The extra visits of accounts planted with a rising cost to serve, over the last window
+    (a stream of its own: the other customers' visits do not change)."""
+    rng = np.random.default_rng([spec.seed, int(base.ids[0]), 19])
+    months = spec.months
+    rate = np.maximum(EXTRA_SERVICE_FACTOR * base.a["service"] * base.rate_mult, MIN_EXTRA_SERVICE)
+    events = np.where(base.cost_to_serve, rng.poisson(rate * TREND_MONTHS), 0)
+    e_cust = np.repeat(np.arange(len(base.code)), events)
+    e_month = months - TREND_MONTHS + rng.integers(0, TREND_MONTHS, len(e_cust))
+    return pd.DataFrame({
+        "customer_id": base.customer_ids[e_cust], "date": _dates(rng, e_month, starts),
+        "kind": SERVICE_KINDS[rng.integers(0, 3, len(e_cust))],
+        "cost": np.round(base.a["svc_cost"][e_cust] * rng.lognormal(0.0, 0.4, len(e_cust)), 2),
+    })  # fmt: skip
 
 
 def _surveys(rng: np.random.Generator, spec: DemoSpec, base: _Base) -> tuple[pd.DataFrame, np.ndarray]:
@@ -321,7 +398,8 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
             "customer_id": base.customer_ids, "archetype": ARCHETYPES["name"].to_numpy()[base.code],
             "planted_tier": planted_tier, "lean_big": base.code == _CODE["lean_big"], "bulk_one_off": base.bulk,
             "rising": base.rising, "big_debtor": big_debtor, "satisfied_defector": left & (max_score >= 4),
-            "churn_risk": base.silent,
+            "churn_risk": base.silent, "dependence_risk": base.anchors, "price_pressure": base.price_pressure,
+            "cost_to_serve_rising": base.cost_to_serve, "territory_breach": base.territory & business,
         }
     )  # fmt: skip
     return {
@@ -388,10 +466,10 @@ def config_text(spec: DemoSpec) -> str:
     ext = "parquet" if spec.file_format == "parquet" else "csv"
     sources = "\n".join(f'[sources.{name}]\npath = "{name}.{ext}"\n' for name in TABLE_NAMES)
     return f"""# Written by `custlab demo` ({spec.customers:,} customers, {spec.months} months to {spec.end_month},
-# seed {spec.seed}). The config of the synthetic demo company: every source uses
-# the canonical column names, so no [columns] mapping is needed.
+# seed {spec.seed}, profile {spec.profile}). The config of a synthetic demo company: every
+# source uses the canonical column names, so no [columns] mapping is needed.
 [company]
-name = "Demo Company"
+name = "{spec.company.company}"
 currency = "EUR"
 
 {sources}
@@ -400,7 +478,7 @@ window_months = 12
 cost_of_capital = 0.08
 satisfaction_scale = [1, 5]
 
-[settings.ecl_rates]
+{spec.company.tier_config}[settings.ecl_rates]
 current = 0.005
 "1-30" = 0.02
 "31-60" = 0.05
