@@ -112,6 +112,16 @@ def test_every_published_table_of_the_demo_reads_cleanly(published):
     assert [p for page in pages for p in table_problems(page)] == []
 
 
+def test_every_customer_id_with_a_sheet_is_a_link_to_it(published):
+    _, folder = published
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    sheets = {p.stem for p in (folder / "accounts").glob("*.html")} - {"index"}
+    bare = [c for c in re.findall(r'<td class="txt">([^<]+)</td>', page) if c in sheets]
+    assert bare == [], bare[:5]  # shown as plain text although its sheet exists
+    linked = set(re.findall(r'<a href="accounts/([^"]+)\.html">', page))
+    assert linked - {"index"} and linked - {"index"} <= sheets and "index" in linked  # the account index is linked too
+
+
 def test_every_published_table_of_cdnow_reads_cleanly(committed):
     _, _, folder = committed["cdnow"]
     assert [p for page in published_pages(folder) for p in table_problems(page)] == []

@@ -126,7 +126,7 @@ tables.when_available(summary, "revenue", tables.style_migration, tables.migrati
 # The biggest movers up and down, with what changed:
 
 # %%
-tables.when_available(summary, "revenue", tables.style_movers, result.movers, currency, summary)
+tables.when_available(summary, "revenue", tables.style_movers, result.movers, currency, summary, result.customers)
 
 # %% [markdown]
 # ### How the tiers have evolved

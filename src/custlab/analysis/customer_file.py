@@ -254,7 +254,7 @@ class StagedRisk:
 
 
 #: Sums of the window before the profit window that the margin trends compare.
-PRIOR_COLUMNS = ["revenue", "cogs", "discount", "channel_fee", "cost_to_serve", "service_events", "orders"]
+PRIOR_COLUMNS = ["revenue", "cogs", "discount", "channel_fee", "cost_to_serve", "service_events", "orders", "gross_sales"]
 
 
 def stage_risk_reads(con: duckdb.DuckDBPyConnection, config: Config, window_start: date, period_end: date) -> StagedRisk:

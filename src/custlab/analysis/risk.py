@@ -126,6 +126,14 @@ def big_debtor(customers: pd.DataFrame, rules: Rules = Rules()) -> pd.Series:
     return (relative & material & (customers["overdue_90_receivables"] > 0)).rename("big_debtor")
 
 
+def _sales(frame: pd.DataFrame) -> pd.Series:
+    """What discounts and fees are a share of: gross sales (before returns) where known, else revenue.
+    A return lowers revenue but not the discount given on the sale, so against revenue one return
+    looks like points of price pressure."""
+    sales = frame["gross_sales"] if "gross_sales" in frame else frame["revenue"]
+    return sales.where(sales > 0)
+
+
 def _exposure(current: pd.DataFrame, window_start, window_months: int) -> tuple[np.ndarray, np.ndarray] | None:
     """(months as a customer in the window, in the window before), or None without the dates."""
     if window_start is None or "first_purchase_month" not in current:
@@ -201,7 +209,8 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
     DataFrame
         Indexed like ``current``: ``cost_to_serve_growth``, ``revenue_growth``,
         ``margin_change`` (points of pocket margin over revenue),
-        ``discount_fee_change`` (points of discounts and fees over revenue),
+        ``discount_fee_change`` (points of discounts and fees over gross sales,
+        before returns, where known),
         ``cost_to_serve_rising`` (cost to serve grew by at least
         ``cost_to_serve_growth_flag``, faster than revenue, and by at least
         ``price_pressure_points`` of revenue, on more visits than chance explains
@@ -217,8 +226,8 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
     visit test flagged 1,535 customers for rising cost to serve and 248 for
     price pressure: two visits after one is +100%, and one return moves the
     discount share of a customer with three orders by points. Those were noise,
-    not findings; the visit test and the minimum of orders are what the data
-    can support.
+    not findings; the visit test, discounts over gross sales and the minimum of
+    orders are what the data can support.
     """
     positions = frames.row_positions(current["customer_id"], prior["customer_id"])
     before = pd.DataFrame(
@@ -239,8 +248,8 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
     margin_now = share(current, "pocket_margin") if "pocket_margin" in current else np.nan
     margin_then = (before["revenue"] - before["cogs"] - before["discount"] - before["channel_fee"]) / before["revenue"].where(before["revenue"] > 0)
     margin_change = margin_now - margin_then
-    pressure_now = (current["discount"] + current["channel_fee"]) / current["revenue"].where(current["revenue"] > 0)
-    pressure_then = (before["discount"] + before["channel_fee"]) / before["revenue"].where(before["revenue"] > 0)
+    pressure_now = (current["discount"] + current["channel_fee"]) / _sales(current)
+    pressure_then = (before["discount"] + before["channel_fee"]) / _sales(before)
     pressure_change = pressure_now - pressure_then
     cts_share_change = share(current, "cost_to_serve") - before["cost_to_serve"] / before["revenue"].where(before["revenue"] > 0)
     rising_cts = (

@@ -245,9 +245,8 @@ def _transactions(rng: np.random.Generator, spec: DemoSpec, block_index: int, ba
         back = transactions.loc[returned].copy()
         back["date"] = np.minimum(back["date"].to_numpy() + rng.integers(3, 20, returned.sum()).astype("timedelta64[D]"), data_end)
         back["order_id"] = back["order_id"] + "-R"
-        # the credit note refunds what was paid: the price less its discount (the channel keeps its fee)
         for column in ("revenue", "cost", "discount", "channel_fee"):
-            back[column] = -back[column] if column in ("revenue", "cost", "discount") else 0.0
+            back[column] = -back[column] if column in ("revenue", "cost") else 0.0
         back["quantity"] = -back["quantity"]
         transactions = pd.concat([transactions, back], ignore_index=True)
     lines = {"cust": cust, "order_date": order_date, "revenue": revenue, "discount": discount, "order_ids": order_ids,

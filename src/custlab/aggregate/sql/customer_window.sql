@@ -29,6 +29,7 @@ WITH history AS (
 win AS (
     SELECT customer_id,
            msum(revenue) AS revenue,
+           msum(gross_sales) AS gross_sales,
            msum(cogs) AS cogs,
            msum(discount) AS discount,
            msum(channel_fee) AS channel_fee,
@@ -47,6 +48,7 @@ win AS (
 )
 SELECT h.customer_id,
        coalesce(w.revenue, 0) AS revenue,
+       coalesce(w.gross_sales, 0) AS gross_sales,
        w.cogs AS cogs,
        coalesce(w.discount, 0) AS discount,
        coalesce(w.channel_fee, 0) AS channel_fee,

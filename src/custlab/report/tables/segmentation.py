@@ -6,7 +6,7 @@ import pandas as pd
 
 from custlab.analysis import tiers
 from custlab.report import html
-from custlab.report.tables._format import customer_list
+from custlab.report.tables._format import sheet_links, customer_list
 
 
 def style_tier_table(tier_table: pd.DataFrame, currency: str = ""):
@@ -44,16 +44,22 @@ def _shade(share: float) -> str:
     return f"background-color: rgb{blue}; color: {'#ffffff' if share > 0.6 else '#000000'}"
 
 
-def style_movers(movers: pd.DataFrame, currency: str = "", summary: dict | None = None):
-    """The biggest movers up and down with their reasons (``summary`` tells "no move" from "no earlier period")."""
+def style_movers(movers: pd.DataFrame, currency: str = "", summary: dict | None = None, customers: pd.DataFrame | None = None):
+    """The biggest movers up and down with their reasons (``summary`` tells "no move" from "no earlier
+    period"), each id linked to its account sheet where ``customers`` says it has one."""
     if movers.empty:
         first = summary is not None and summary.get("previous_period") is None
         return html.show(html.paragraph("No previous period in the data: no movers to show." if first else "No customer changed tier."))
+    shown = movers
+    if customers is not None and "account_sheet" in customers:
+        sheet = dict(zip(customers["customer_id"].astype(str), customers["account_sheet"]))
+        shown = movers.assign(account_sheet=movers["customer_id"].astype(str).map(sheet).fillna(False))
+    links = {"Customer": sheet_links(shown).set_axis(movers.index)}
     table = movers.rename(
         columns={"customer_id": "Customer", "previous_tier": "Before", "tier": "Now", "direction": "Move",
                  "value_change": "Change in value", "reason": "Why"}
     )
-    return html.show(html.table(table, {"Change in value": "money"}, currency=currency))
+    return html.show(html.table(table, {"Change in value": "money"}, currency=currency, links=links))
 
 
 def rising_table(customers: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
