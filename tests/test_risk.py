@@ -111,7 +111,7 @@ def test_margin_trends_flag_cost_to_serve_and_price_pressure():
     assert out["cost_to_serve_growth"].tolist() == pytest.approx([2.0, 0.0, 0.25])
     assert out["cost_to_serve_rising"].tolist() == [True, False, False]
     assert out["price_pressure"].tolist() == [False, True, False]  # discounts +6 points, margin -6 points
-    assert out.loc[1, "margin_reason"] == "discounts and fees +6.0 points of revenue, margin -6.0 points"
+    assert out.loc[1, "margin_reason"] == "discounts and fees +6.0 points of sales, margin -6.0 points"
     assert out.loc[0, "margin_reason"] == "cost to serve +200% vs revenue +0%"
 
 
@@ -265,3 +265,13 @@ def test_risk_glance_counts_each_flag_and_says_which_it_could_not_check():
     territory = table.loc["Buying outside their territory"]
     assert pd.isna(territory["Customers"]) and territory["Which is"].startswith("not checked: ")
     assert table.loc["Key and important customers who may have gone", "At stake"] == 45.0
+
+
+def test_peer_rows_read_an_unmet_input_as_missing_whatever_its_dtype():
+    from custlab.report.accounts import peer_rows
+
+    customer = pd.Series({"tier": "key", "revenue": 100.0, "profit": 20.0, "cost_to_serve": pd.NA, "discount": 5.0,
+                          "dso_days": pd.NA}, dtype=object)  # fmt: skip
+    peers = {"key": {"profit_margin": 0.3, "cost_to_serve_share": 0.1, "discount_share": 0.02, "dso_days": 40.0}}
+    assert peer_rows(customer, peers) == [("Profit margin", "20.0%", "30.0%"), ("Cost to serve, share of revenue", "n/a", "10.0%"),
+                                          ("Discounts, share of revenue", "5.0%", "2.0%"), ("Days sales outstanding", "n/a", "40 days")]

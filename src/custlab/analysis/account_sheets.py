@@ -90,13 +90,16 @@ PEER_MEASURES: dict[str, tuple[str, str, str]] = {
 def peer_measures(customers: pd.DataFrame) -> pd.DataFrame:
     """The :data:`PEER_MEASURES` of each customer (NaN where its revenue is not positive or
     the input is not in the data)."""
-    revenue = customers["revenue"].where(customers["revenue"] > 0)
+    def number(column: str) -> pd.Series:  # NA (an unmet input) and text read as NaN, whatever the dtype
+        if column not in customers:
+            return pd.Series(float("nan"), index=customers.index)
+        return pd.to_numeric(customers[column].astype(object).where(customers[column].notna(), None), errors="coerce").astype(float)
+
+    revenue = number("revenue").where(number("revenue") > 0)
     return pd.DataFrame({
-        "profit_margin": customers["profit"] / revenue,
-        "cost_to_serve_share": customers["cost_to_serve"] / revenue if "cost_to_serve" in customers else float("nan"),
-        "discount_share": customers["discount"] / revenue if "discount" in customers else float("nan"),
-        "dso_days": customers["dso_days"] if "dso_days" in customers else float("nan"),
-    }, index=customers.index).astype(float)  # fmt: skip
+        "profit_margin": number("profit") / revenue, "cost_to_serve_share": number("cost_to_serve") / revenue,
+        "discount_share": number("discount") / revenue, "dso_days": number("dso_days"),
+    }, index=customers.index)  # fmt: skip
 
 
 def tier_peers(customers: pd.DataFrame, met: Mapping[str, bool] | None = None) -> dict[str, dict[str, float | None]]:

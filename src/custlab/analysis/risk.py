@@ -222,9 +222,9 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
     Notes
     -----
     Reviewed against what the two demo companies plant (the tests score them).
-    On the consumer demo, which then planted none, the rules without the scope and the
-    visit test flagged 1,535 customers for rising cost to serve and 248 for
-    price pressure: two visits after one is +100%, and one return moves the
+    On the consumer demo, which then planted none, the rules without the visit
+    test, the gross-sales basis and the minimum of orders flagged 1,535
+    customers for rising cost to serve and 248 for price pressure: two visits after one is +100%, and one return moves the
     discount share of a customer with three orders by points. Those were noise,
     not findings; the visit test, discounts over gross sales and the minimum of
     orders are what the data can support.
@@ -274,7 +274,7 @@ def margin_trends(current: pd.DataFrame, prior: pd.DataFrame, rules: Rules = Rul
                 versus = f" vs revenue {revenue:+.0%}" if pd.notna(revenue) else ""
                 parts.append(("cost to serve from nothing" if np.isinf(cts) else f"cost to serve {cts:+.0%}") + versus)
             if is_pressure:
-                parts.append(f"discounts and fees {fees * 100:+.1f} points of revenue, margin {margin * 100:+.1f} points")
+                parts.append(f"discounts and fees {fees * 100:+.1f} points of sales, margin {margin * 100:+.1f} points")
             words.append("; ".join(parts))
         reasons[flagged] = words
     return pd.DataFrame(

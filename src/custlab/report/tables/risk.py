@@ -118,7 +118,7 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
 RISK_GLANCE = {
     "dependence_risk": ("Dependence: a customer of 10%+ of revenue", "their revenue in the window", None),
     "big_debtor": ("Big debtors", "overdue receivables they owe", "receivables"),
-    "price_pressure": ("Price pressure: discounts and fees up, margin down", "discounts and fees above last window's share of revenue", "price_terms"),
+    "price_pressure": ("Price pressure: discounts and fees up, margin down", "the rise in discounts and fees' share, times this window's revenue", "price_terms"),
     "cost_to_serve_rising": ("Cost to serve rising faster than revenue", "cost to serve added since the window before", "service"),
     "territory_breach": ("Buying outside their territory", "revenue delivered outside their region", "regions"),
     "churn_risk": ("Key and important customers who may have gone", "their profit in the window", None),
