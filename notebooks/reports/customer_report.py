@@ -39,7 +39,7 @@ currency = summary["currency"]
 # %% [markdown]
 # ## What changed and what to do
 #
-# The headline figures against the previous period and the same period a year earlier, then the actions the figures call for, largest amount at stake first. Each action links to the list of its customers below.
+# The headline figures against the previous period and, where the data reach it, the same period a year earlier, then the actions the figures call for, largest amount at stake first. Each action links to the list of its customers below.
 
 # %%
 tables.when_available(summary, "revenue", tables.changes_html, summary)
