@@ -5,18 +5,15 @@ it is missing); without it these tests are skipped with that message.
 """
 
 import re
-import shutil
 import subprocess
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+from tests.browser import CHROMIUM
+from tests.browser import FLAGS as BROWSER_FLAGS
+
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--proxy-server=127.0.0.1:9", "--enable-logging=stderr", "--v=0",
-]  # fmt: skip
+FLAGS = [*BROWSER_FLAGS, "--enable-logging=stderr", "--v=0"]  # the console on stderr, where these tests read it
 
 
 def chromium(tmp_path, *args, timeout=120):

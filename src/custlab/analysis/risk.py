@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from custlab import frames
-from custlab.periods import add_months
 from custlab.sources.config import Rules
 from custlab.analysis.profit import active_customers
 
@@ -138,9 +137,7 @@ def _exposure(current: pd.DataFrame, window_start, window_months: int) -> tuple[
     """(months as a customer in the window, in the window before), or None without the dates."""
     if window_start is None or "first_purchase_month" not in current:
         return None
-    before_start = add_months(window_start, -window_months)
-    return (months_as_customer(current["first_purchase_month"], window_start, window_months),
-            months_as_customer(current["first_purchase_month"], before_start, window_months))  # fmt: skip
+    return months_as_customer(current["first_purchase_month"], window_start, window_months)
 
 
 #: Orders in each window below which a change in a customer's discount share is not told from chance.
@@ -162,13 +159,15 @@ def enough_orders(current: pd.DataFrame, before: pd.DataFrame) -> pd.Series:
 MIN_VISITS_FOR_COST_PER_VISIT = 10
 
 
-def months_as_customer(first_purchase_month: pd.Series, start, months: int) -> np.ndarray:
-    """Months of a window of ``months`` starting ``start`` in which each customer had already made
-    its first purchase (the time it could be served or visited in that window)."""
+def months_as_customer(first_purchase_month: pd.Series, start, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Months of the window of ``months`` starting ``start``, and of the window of as many months just
+    before it, in which each customer had already made its first purchase (the time it could be
+    served or visited in each)."""
     first = pd.to_datetime(first_purchase_month)
     start = pd.Timestamp(start)
     late = ((first.dt.year - start.year) * 12 + (first.dt.month - start.month)).to_numpy(dtype=float)
-    return np.clip(months - np.nan_to_num(late, nan=float(months)), 0, months)
+    late = np.nan_to_num(late, nan=float(months))  # no purchase yet: no month in either window
+    return np.clip(months - late, 0, months), np.clip(-late, 0, months)
 
 
 def more_service_than_chance(current: pd.DataFrame, before: pd.DataFrame, rules: Rules = Rules(),

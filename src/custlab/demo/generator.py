@@ -391,10 +391,11 @@ def _block(spec: DemoSpec, block_index: int, first_id: int, size: int) -> dict[s
         }
     )  # fmt: skip
     # Customers who left before the end have no profit and no potential left.
-    planted_tier = np.where(left, "invalid", ARCHETYPES["tier"].to_numpy()[base.code])
+    archetypes = spec.company.archetypes
+    planted_tier = np.where(left, "invalid", archetypes["tier"].to_numpy()[base.code])
     truth = pd.DataFrame(
         {
-            "customer_id": base.customer_ids, "archetype": ARCHETYPES["name"].to_numpy()[base.code],
+            "customer_id": base.customer_ids, "archetype": archetypes["name"].to_numpy()[base.code],
             "planted_tier": planted_tier, "lean_big": base.code == _CODE["lean_big"], "bulk_one_off": base.bulk,
             "rising": base.rising, "big_debtor": big_debtor, "satisfied_defector": left & (max_score >= 4),
             "churn_risk": base.silent, "dependence_risk": base.anchors, "price_pressure": base.price_pressure,

@@ -143,13 +143,20 @@ CLOSE_TOTAL = 0.10
 CLOSE_CUSTOMER = 0.5
 
 
+def holdout_check(row: dict) -> tuple[float, float, bool, bool]:
+    """The chosen model's holdout against its bars: (relative miss of the total, a customer's mean
+    purchases, total within :data:`CLOSE_TOTAL`, miss per customer within :data:`CLOSE_CUSTOMER` of
+    that mean). ``row`` is the model's row of the comparison."""
+    off = row["predicted_total"] / row["actual_total"] - 1
+    per_customer = row["actual_total"] / row["customers"] if row.get("customers") else float("nan")
+    close_total = round(abs(off), 3) <= CLOSE_TOTAL  # as shown: "10.0% too many" is not "more than 10%"
+    return off, per_customer, close_total, bool(row["mae"] <= CLOSE_CUSTOMER * per_customer)
+
+
 def _holdout_sentence(row: dict, choice: dict) -> str:
     predicted, actual = row["predicted_total"], row["actual_total"]
-    off = predicted / actual - 1
+    off, per_customer, close_total, close_customer = holdout_check(row)
     how_far = "within 0.1%" if abs(off) < 0.0005 else f"{abs(off):.1%} too {'many' if off > 0 else 'few'}"
-    per_customer = actual / row["customers"] if row.get("customers") else float("nan")
-    close_total = round(abs(off), 3) <= CLOSE_TOTAL  # as shown: "10.0% too many" is not "more than 10%"
-    close_customer = row["mae"] <= CLOSE_CUSTOMER * per_customer
     if close_total and close_customer:
         verdict = "Close for totals and for single customers."
     elif close_total:
@@ -279,14 +286,13 @@ def model_health(summary: dict) -> pd.DataFrame:
     choice = summary.get("purchase_model") or {}
     chosen = {r["name"]: r for r in choice.get("comparison") or []}.get(choice.get("chosen"))
     if chosen and chosen.get("actual_total") and chosen.get("predicted_total") == chosen.get("predicted_total"):
-        off = chosen["predicted_total"] / chosen["actual_total"] - 1
-        rows.append((f"Holdout total of the {choice.get('model', chosen['name'])} model", f"{percent(abs(off))} off", f"at most {CLOSE_TOTAL:.0%} off",
-                     round(abs(off), 3) <= CLOSE_TOTAL))  # fmt: skip
-        per_customer = chosen["actual_total"] / chosen["customers"] if chosen.get("customers") else None
-        if per_customer:
+        off, per_customer, close_total, close_customer = holdout_check(chosen)
+        rows.append((f"Holdout total of the {choice.get('model', chosen['name'])} model", f"{percent(abs(off))} off",
+                     f"at most {CLOSE_TOTAL:.0%} off", close_total))  # fmt: skip
+        if chosen.get("customers"):
             rows.append(("Miss per customer", f"{number(chosen['mae'])} purchases",
                          f"at most {number(CLOSE_CUSTOMER * per_customer)} (half a customer's {number(per_customer)})",
-                         chosen["mae"] <= CLOSE_CUSTOMER * per_customer))  # fmt: skip
+                         close_customer))  # fmt: skip
         if chosen.get("edges"):
             rows.append(("Model fit", "on the edge of its parameters", "inside them", False))
     stability, bar = summary.get("cluster_stability"), summary.get("cluster_min_stability")
