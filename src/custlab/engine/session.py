@@ -308,8 +308,10 @@ def first_line(exc: BaseException) -> str:
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    # a validated table is a view of the rows accepted (see custlab.sources.validation)
     exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $name AND NOT temporary) "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = $name AND NOT temporary AND NOT internal)", {"name": table}
     ).fetchall()[0][0]
     if not exists:
         return set()

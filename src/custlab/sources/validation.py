@@ -1,10 +1,12 @@
 """Validate sources against the contract: clean tables plus a quarantine.
 
-Each source becomes a DuckDB table named after its canonical table, holding the
-accepted rows in canonical, typed columns. Every rejected row goes to the
-``quarantine`` table with the file, its row, the column and a reason, so that
-for every table ``rows read = accepted + quarantined``. The checks are SQL, so
-they run inside DuckDB on files larger than memory.
+Each source is read once into ``checked_<table>``: every row in canonical, typed
+columns, with the first check it fails. The view named after the canonical
+table shows the accepted rows; the rejected ones go to the ``quarantine`` table
+with the file, its row, the column and a reason. Both come from the one table
+written, so for every table ``rows read = accepted + quarantined`` by
+construction, and nothing is copied twice. The checks are SQL, so they run
+inside DuckDB on files larger than memory.
 
 What is fatal (raises :class:`~custlab.exceptions.InputError`): an unreadable
 file, or a required column that is neither mapped, derived nor present.
@@ -139,7 +141,9 @@ def _typed_expression(kind: str, raw: str, source_type: str | None, source: Sour
 def _checks(
     table: str, spec: TableSpec, source_types: dict[str, str | None], as_of: date, config: Config
 ) -> list[tuple[str, str, str]]:
-    """Ordered (column, SQL condition that rejects the row, SQL reason) triples.
+    """Ordered (column, SQL condition that rejects the row, SQL reason) triples: a row is
+    quarantined for the first it fails. Repeated rows are marked afterwards, when no check
+    rejected them (see :func:`_quarantine_duplicates`).
 
     ``source_types`` maps each present canonical column to its type in the file
     (None for derived columns).
@@ -181,8 +185,6 @@ def _checks(
                 checks.append((column, f"{value} < 0", "'negative value not allowed'"))
     if table == "transactions" and "cost" in present:
         checks.append(("cost", '"revenue" > 0 AND "cost" < 0', "'negative cost on a sale (only returns carry a negative cost)'"))
-    if table == "transactions" and "order_id" in present:
-        checks.append(("order_id", "_dup_of IS NOT NULL", "'duplicate row (same as row ' || _dup_of || ')'"))
     if table == "receivables":
         checks.append(("due", '"due" < "issued"', "'due before issued'"))
         if "paid" in present:
@@ -193,12 +195,79 @@ def _checks(
             ("satisfaction", f'"satisfaction" NOT BETWEEN {low} AND {high}', f"'score outside the scale {low:g}-{high:g}'")
         )
     if table == "customers":
-        checks.append(("customer_id", "_dup_of IS NOT NULL", "'duplicate customer_id (first seen at row ' || _dup_of || ')'"))
         if "kind" in present:
             checks.append(
                 ("kind", "\"kind\" IS NOT NULL AND \"kind\" NOT IN ('consumer', 'business')", "'kind must be consumer or business'")
             )
     return checks
+
+
+#: Tables whose repeated rows are quarantined: transactions repeated in every column
+#: (with an order id, a double export, not a purchase) and customers repeating an id.
+DUPLICATE_CHECKED = {"transactions": "order_id", "customers": "customer_id"}
+
+
+def _write_checked(con: duckdb.DuckDBPyConnection, table: str, resolved: dict, checks: list[tuple[str, str, str]]) -> None:
+    """Write ``checked_<table>``: every row read, in canonical typed columns, with the first check
+    it fails (``_problem_column``, ``_problem``) and its raw value there (``_value``), or NULLs.
+
+    One scan of the source evaluates the checks and writes the one table that both the
+    accepted rows (the view ``<table>``) and the quarantine are read from, so that rows
+    read = accepted + quarantined by construction. The duplicate check, which needs every
+    row, runs afterwards on this table (:func:`_quarantine_duplicates`).
+    """
+    column_case = " ".join(f"WHEN {cond} THEN '{col}'" for col, cond, _ in checks)
+    reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in checks)
+    value_case = "CASE _problem_column " + " ".join(
+        f"WHEN '{c}' THEN CAST({session.quote_identifier(c + '__raw')} AS VARCHAR)" for c in resolved
+    ) + " END"
+    columns = ", ".join(session.quote_identifier(c) for c in resolved)
+    problem = f"CASE {column_case} END" if checks else "CAST(NULL AS VARCHAR)"
+    reason = f"CASE {reason_case} END" if checks else "CAST(NULL AS VARCHAR)"
+    session.run_sql(con,
+        f"CREATE OR REPLACE TABLE checked_{table} AS SELECT {columns}, _row, _problem_column, _problem, "
+        f"CASE WHEN _problem_column IS NOT NULL THEN {value_case} END AS _value "
+        f"FROM (SELECT *, {problem} AS _problem_column, {reason} AS _problem FROM typed_{table})"
+    )
+
+
+def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, table: str, resolved: dict) -> None:
+    """Mark the repeats in ``checked_<table>`` that no earlier check rejected: "duplicate row
+    (same as row N)" for transactions equal in every column (when they carry an order id),
+    "duplicate customer_id (first seen at row N)" for customers.
+
+    Rows equal in every column are equal in customer, order, date and revenue, so rows whose
+    four repeat are the candidates, compared on every column: grouping on one integer, the
+    hash of the candidate key, over the typed table costs far less than a window over every
+    row and column. The raw value quarantined is read back from the source for those rows only.
+    """
+    column = DUPLICATE_CHECKED[table]
+    if table == "transactions":
+        if "order_id" not in resolved:
+            return
+        key, candidate = list(resolved), ["customer_id", "order_id", "date", "revenue"]
+        reason = "'duplicate row (same as row ' || d._dup_of || ')'"
+    else:
+        key = candidate = ["customer_id"]
+        reason = "'duplicate customer_id (first seen at row ' || d._dup_of || ')'"
+    key_sql = ", ".join(session.quote_identifier(c) for c in key)
+    candidate_sql = ", ".join(session.quote_identifier(c) for c in candidate)
+    session.run_sql(con,
+        f"CREATE OR REPLACE TEMP TABLE dup_{table} AS "
+        f"WITH repeated AS (SELECT hash({candidate_sql}) AS _key_hash FROM checked_{table} GROUP BY ALL HAVING count(*) > 1), "
+        f"candidates AS (SELECT * FROM checked_{table} WHERE hash({candidate_sql}) IN (SELECT _key_hash FROM repeated)), "
+        f"marked AS (SELECT _row, _problem_column, CASE WHEN row_number() OVER (PARTITION BY {key_sql} ORDER BY _row) > 1 "
+        f"THEN min(_row) OVER (PARTITION BY {key_sql}) END AS _dup_of FROM candidates) "
+        "SELECT _row, _dup_of FROM marked WHERE _dup_of IS NOT NULL AND _problem_column IS NULL"
+    )
+    if con.execute(f"SELECT count(*) FROM dup_{table}").fetchall()[0][0]:  # usually none: no second scan of the source
+        raw = session.quote_identifier(column + "__raw")
+        session.run_sql(con,
+            f"UPDATE checked_{table} AS c SET _problem_column = '{column}', _problem = {reason}, _value = d._value "
+            f"FROM (SELECT d._row, d._dup_of, CAST(t.{raw} AS VARCHAR) AS _value FROM dup_{table} AS d "
+            f"JOIN typed_{table} AS t USING (_row)) AS d WHERE c._row = d._row"
+        )
+    session.run_sql(con, f"DROP TABLE dup_{table}")
 
 
 def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, as_of: date) -> dict:
@@ -225,65 +294,20 @@ def validate_table(con: duckdb.DuckDBPyConnection, config: Config, table: str, a
         select.append(f"{raw} AS {session.quote_identifier(column + '__raw')}")
     try:
         session.run_sql(con, f"CREATE OR REPLACE TEMP VIEW typed_{table} AS SELECT {', '.join(select)} FROM {view}")
-        duplicate_key = candidate_key = {"customers": ["customer_id"]}.get(table)
-        if table == "transactions" and "order_id" in resolved:
-            # With an order id, a row repeated in every canonical column is a double export, not a purchase.
-            duplicate_key = [c for c in resolved]
-            # Rows equal in every column are equal in these four, so rows whose four
-            # repeat are the candidates (all duplicates, and the rare lines of one order
-            # alike in them), compared below on every column: hashing four columns of
-            # every line costs far less than hashing all of them.
-            candidate_key = ["customer_id", "order_id", "date", "revenue"]
-        if duplicate_key:
-            key = ", ".join(session.quote_identifier(c) for c in duplicate_key)
-            candidate = ", ".join(session.quote_identifier(c) for c in candidate_key)
-            # Exact duplicates are rare: grouping on one integer, the hash of the
-            # candidate key, finds the candidate rows, and only those are compared column
-            # by column (a window over every row and column cost more than the
-            # whole aggregate step).
-            session.run_sql(con,
-                f"CREATE OR REPLACE TEMP TABLE dup_{table} AS "
-                f"WITH repeated AS (SELECT hash({candidate}) AS _key_hash FROM typed_{table} GROUP BY ALL HAVING count(*) > 1), "
-                f"candidates AS (SELECT * FROM typed_{table} WHERE hash({candidate}) IN (SELECT _key_hash FROM repeated)) "
-                f"SELECT _row, CASE WHEN row_number() OVER (PARTITION BY {key} ORDER BY _row) > 1 "
-                f"THEN min(_row) OVER (PARTITION BY {key}) END AS _dup_of FROM candidates"
-            )
-            session.run_sql(con,
-                f"CREATE OR REPLACE TEMP VIEW typed_{table}_dedup AS "
-                f"SELECT t.*, d._dup_of FROM typed_{table} AS t LEFT JOIN dup_{table} AS d USING (_row)"
-            )
-            typed_view = f"typed_{table}_dedup"
-        else:
-            typed_view = f"typed_{table}"
         checks = _checks(table, spec, {column: source_type for column, (_, source_type) in resolved.items()}, as_of, config)
-        column_case = " ".join(f"WHEN {cond} THEN '{col}'" for col, cond, _ in checks)
-        reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in checks)
-        # One pass evaluates the checks and keeps only the rejected rows (a narrow
-        # table); the clean table is then every row not rejected, read again
-        # from the source. Neither pass materialises the raw columns of all rows.
-        value_case = "CASE _problem_column " + " ".join(
-            f"WHEN '{c}' THEN CAST({session.quote_identifier(c + '__raw')} AS VARCHAR)" for c in resolved
-        ) + " END"
-        session.run_sql(con,
-            f"CREATE OR REPLACE TEMP TABLE rejected_{table} AS SELECT _row, _problem_column, {value_case} AS _value, _problem "
-            f"FROM (SELECT *, CASE {column_case} END AS _problem_column, CASE {reason_case} END AS _problem FROM {typed_view}) "
-            "WHERE _problem_column IS NOT NULL"
-        )
+        _write_checked(con, table, resolved, checks)
+        if table in DUPLICATE_CHECKED:
+            _quarantine_duplicates(con, table, resolved)
         columns = ", ".join(session.quote_identifier(c) for c in resolved)
-        # Usually nothing is rejected: then no join, which costs even when empty.
-        rejected = con.execute(f"SELECT count(*) FROM rejected_{table}").fetchall()[0][0]
-        kept = f"typed_{table} ANTI JOIN rejected_{table} USING (_row)" if rejected else f"typed_{table}"
-        session.run_sql(con, f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM {kept}")
+        # Not a copy: what the aggregate and every later read see of the one table written.
+        session.run_sql(con, f"CREATE OR REPLACE VIEW {table} AS SELECT {columns} FROM checked_{table} WHERE _problem_column IS NULL")
         session.run_sql(con,
             f"INSERT INTO quarantine SELECT '{table}', {session.sql_string(config.published_path(source.path))}, _row, _problem_column, _value, _problem "
-            f"FROM rejected_{table} ORDER BY _row"
+            f"FROM checked_{table} WHERE _problem_column IS NOT NULL ORDER BY _row"
         )
-        rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
-        session.run_sql(con, f"DROP TABLE rejected_{table}")
-        if duplicate_key:  # the candidates were only needed for the rejected rows
-            session.run_sql(con, f"DROP VIEW typed_{table}_dedup")
-            session.run_sql(con, f"DROP TABLE dup_{table}")
-        accepted = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        rows_read, accepted = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE _problem_column IS NULL) FROM checked_{table}"
+        ).fetchall()[0]
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE \"table\" = ?", [table]).fetchall()[0][0]
     except duckdb.Error as exc:
         if session.disk_full(exc):
