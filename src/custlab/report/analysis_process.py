@@ -23,9 +23,12 @@ from pathlib import Path
 
 import duckdb
 
+from custlab import io
 from custlab.analysis import pipeline
+from custlab.report.extract import report_extract, save_extract
 from custlab.report.pseudonyms import pseudonymise
-from custlab.result import save_result
+from custlab.result import FRAME_FILES, PeriodResult, save_result
+from custlab.sources.config import load_config
 from custlab.engine import session
 from custlab.exceptions import RunError, SetupError
 
@@ -75,17 +78,47 @@ def _run_guarded(function, *args):
         raise
 
 
+#: Tables a run publishes beside its report, each written by the analysis process.
+PUBLISHED_TABLES = ("customers", "quality", "quarantine")
+
+
+def publish_tables(result: PeriodResult, results_dir: Path, max_csv_rows: int) -> dict[str, str]:
+    """Write the published tables into ``results_dir/published``; return table -> its file,
+    relative to ``results_dir``. The runner copies them as they are (also written to
+    ``published/tables.json``).
+
+    Written here, where the frames already are, so that neither the runner nor the
+    notebook's kernel reads the customers table back to write it. A customers table
+    past ``max_csv_rows`` is published as the Parquet file the result was saved in.
+    """
+    folder = results_dir / "published"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in PUBLISHED_TABLES:
+        frame = getattr(result, name)
+        if name == "customers" and io.table_file_name(name, len(frame), max_csv_rows) == FRAME_FILES["customers"]:
+            written[name] = FRAME_FILES["customers"]
+        else:
+            written[name] = f"published/{io.write_table(frame, folder, name, max_csv_rows).name}"
+    io.write_json(folder / "tables.json", written)
+    return written
+
+
 def _analyse_and_save(config_path: str, period: str, kind: str, salt: str, results_dir: str) -> None:
-    """The analysis step of a run, in the process :func:`analyse_in_own_process` starts.
+    """The analysis step of a run, in the process :func:`analyse_in_own_process` starts: analyse,
+    save the result and write the published tables (see :func:`publish_tables`).
 
     A disk that fills up, in the scratch database (DuckDB's I/O error) or while
     the result is saved, is the machine's problem: a :class:`SetupError`.
     """
     try:
-        result = pipeline.analyse(config_path, period, kind=kind, progress=_progress_queue.put)
+        config = load_config(config_path)
+        result = pipeline.analyse(config, period, kind=kind, progress=_progress_queue.put)
         if salt:
             result = pseudonymise(result, salt)
         save_result(result, results_dir)
+        save_extract(report_extract(result), results_dir)  # what the notebook's kernel reads instead of the customers
+        publish_tables(result, Path(results_dir), config.settings.max_csv_rows)
     except OSError as exc:
         raise SetupError.from_os_error(exc, f"saving the analysis to {results_dir}") from None
     except duckdb.Error as exc:

@@ -30,7 +30,7 @@ from custlab.report import accounts, analysis_process, export, index_page
 from custlab.report.attempt import RunAttempt, abandon_stale_attempts, writable_folder
 from custlab.report.lock import RunLockedError, period_lock
 from custlab.report.notebooks import report_notebook
-from custlab.result import FRAME_FILES, PeriodResult, load_result
+from custlab.result import PeriodResult, load_result
 from custlab.sources import files
 from custlab.sources.config import Config, load_config
 
@@ -211,9 +211,9 @@ def run_report(
     with period_lock(out / "_runs", plan.label):
         abandon_stale_attempts(out / "_runs" / plan.label)
         with RunAttempt(out / "_runs", plan.label, plan.manifest()) as attempt:
-            result, large = _analyse(plan, attempt, log)
+            result = _analyse(plan, attempt, log)
             executed = _run_notebook(plan, attempt, log)
-            size = _export(plan, attempt, result, large, executed, log)
+            size = _export(plan, attempt, result, executed, log)
             attempt.manifest.update(status="published", html_bytes=size, seconds=round(time.perf_counter() - started, 3),
                                     finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))  # fmt: skip
             io.write_json(attempt.staging / "run.json", attempt.manifest)
@@ -232,19 +232,13 @@ def _step_done(plan: RunPlan, name: str, began: float, log) -> None:
     log(f"custlab: {name} done in {plan.timings[name]:.1f}s")
 
 
-def _analyse(plan: RunPlan, attempt: RunAttempt, log) -> tuple[PeriodResult, bool]:
-    """Analyse in a process of its own; read back what publishing needs.
-
-    Past ``max_csv_rows`` the customers table is published as the saved Parquet
-    file, copied, and only the account sheets' rows are read back here: the
-    notebook's kernel reads the whole file meanwhile.
-    """
+def _analyse(plan: RunPlan, attempt: RunAttempt, log) -> PeriodResult:
+    """Analyse in a process of its own (which also writes the published tables); read back
+    what the account sheets need: of the customers, only the rows with a sheet."""
     began = time.perf_counter()
     analysis_process.analyse_in_own_process(plan.config.path, plan.period.label, plan.kind, plan.salt, attempt.results, log)
     _step_done(plan, "analyse", began, log)
-    saved = attempt.results / FRAME_FILES["customers"]
-    large = io.table_file_name("customers", io.parquet_rows(saved), plan.config.settings.max_csv_rows) == saved.name
-    return load_result(attempt.results, account_rows_only=large), large
+    return load_result(attempt.results, account_rows_only=True)
 
 
 def _execution_error(exc: Exception, notebook: Path, executed: Path) -> Exception:
@@ -280,10 +274,11 @@ def _run_notebook(plan: RunPlan, attempt: RunAttempt, log) -> Path:
     return executed
 
 
-def _export(plan: RunPlan, attempt: RunAttempt, result: PeriodResult, large: bool, executed: Path, log) -> int:
-    """The HTML page, the account sheets, the published tables and summary.json, into the staging folder."""
+def _export(plan: RunPlan, attempt: RunAttempt, result: PeriodResult, executed: Path, log) -> int:
+    """The HTML page, the account sheets, the published tables (copied as the analysis wrote
+    them) and summary.json, into the staging folder."""
     began = time.perf_counter()
-    staging, summary, limit = attempt.staging, result.summary, plan.config.settings.max_csv_rows
+    staging, summary = attempt.staging, result.summary
     scope = f" ({plan.kind} customers)" if plan.kind else ""
     title = f"{plan.config.company} — customer report{scope}, {plan.period.title()}"
     measure = "Profit" if (summary.get("inputs_met") or {}).get("revenue", True) else "Purchases"
@@ -293,12 +288,10 @@ def _export(plan: RunPlan, attempt: RunAttempt, result: PeriodResult, large: boo
     )
     size = export.export_html(executed, staging / "index.html", title, subtitle, plan.max_html_bytes)
     accounts.write_account_pages(result, staging / "accounts")
-    if large:  # published as the saved Parquet file itself
-        shutil.copyfile(attempt.results / FRAME_FILES["customers"], staging / "customers.parquet")
-        tables = {"customers": "customers.parquet"}
-    else:
-        tables = {"customers": io.write_table(result.customers, staging, "customers", limit).name}
-    tables.update({name: io.write_table(getattr(result, name), staging, name, limit).name for name in ("quality", "quarantine")})
+    tables = {}
+    for name, written in io.read_json(attempt.results / "published" / "tables.json").items():
+        tables[name] = Path(written).name
+        shutil.copyfile(attempt.results / written, staging / tables[name])
     attempt.manifest["tables"] = tables
     io.write_json(staging / "summary.json", summary)
     _step_done(plan, "export", began, log)
