@@ -26,7 +26,7 @@ segment: str = "kind"  # a customers.csv column to compare segments by, e.g. kin
 
 # %%
 import custlab
-from custlab.analysis import flags, profit
+from custlab.analysis import curves, flags, profit
 from custlab.report import plots, tables
 
 plots.use_report_style()
@@ -38,7 +38,7 @@ currency = result.summary["currency"]
 # ## The whale curve and the 80/20 figures
 
 # %%
-plots.whale_curve(customers, top_share=result.summary["top_share"]);
+plots.whale_curve(curves.whale_points(customers), top_share=result.summary["top_share"]);
 
 # %%
 tables.profit_concentration(result.summary)

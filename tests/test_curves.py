@@ -79,6 +79,11 @@ def test_revenue_profit_scatter_draws_every_flagged_customer_and_a_sample_of_the
     assert sorted(text.get_text() for text in ax.texts) == ["c1", "c2"]  # the two largest lean big customers
     ax = plots.revenue_profit_scatter(frame, max_points=1000)
     assert [len(points.get_offsets()) for points in ax.collections] == [n - 10, 2, 3]
+    # the points the report's extract keeps draw the same picture as the whole frame
+    kept = plots.revenue_profit_points(frame, max_points=100)
+    assert len(kept) == 105 and "name" not in kept
+    drawn = [points.get_offsets().tolist() for points in plots.revenue_profit_scatter(frame, max_points=100).collections]
+    assert [points.get_offsets().tolist() for points in plots.revenue_profit_scatter(kept, max_points=100).collections] == drawn
     # with formulas off (the report style), log-axis tick labels must still read as numbers
     plots.use_report_style()
     ax = plots.revenue_profit_scatter(frame)
@@ -98,13 +103,15 @@ def test_cost_to_serve_chart_draws_every_account_or_a_fixed_sample_and_says_so()
         "cost_to_serve_rising": np.arange(n) % 5 == 0, "price_pressure": False, "name": "not read",
     })  # fmt: skip
     accounts = frame[frame["tier"] != "general"]
-    ax = plots.cost_to_serve_vs_margin(frame)
+    ax = plots.cost_to_serve_vs_margin(*plots.cost_to_serve_points(frame))
     key, important, flagged = (len(points.get_offsets()) for points in ax.collections)
     assert (key, important) == ((accounts["tier"] == "key").sum(), (accounts["tier"] == "important").sum())
     assert flagged == accounts["cost_to_serve_rising"].sum() and len(ax.texts) == 0
-    ax = plots.cost_to_serve_vs_margin(frame, max_points=100)
+    points, total = plots.cost_to_serve_points(frame, max_points=100)
+    assert (len(points), total) == (100, 400) and "name" not in points
+    ax = plots.cost_to_serve_vs_margin(points, total)
     drawn = [len(points.get_offsets()) for points in ax.collections]
     assert drawn[0] + drawn[1] == 100 and 0 < drawn[2] < flagged
     assert [text.get_text() for text in ax.texts] == ["100 of 400 accounts drawn (a fixed sample)"]
-    again = [points.get_offsets().tolist() for points in plots.cost_to_serve_vs_margin(frame, max_points=100).collections]
+    again = [points.get_offsets().tolist() for points in plots.cost_to_serve_vs_margin(*plots.cost_to_serve_points(frame, max_points=100)).collections]
     assert again == [points.get_offsets().tolist() for points in ax.collections]  # the same sample every run

@@ -28,13 +28,14 @@ top_n: int = 20  # rows in the customer lists
 
 # %% tags=["remove-cell"]
 import custlab
-from custlab.analysis import loyalty, migration
 from custlab.report import charts, plots, tables
 
 plots.use_report_style()
 result = custlab.report_data(config=config, period=period, results_dir=results_dir)
 summary = result.summary
 currency = summary["currency"]
+extract = result.extract  # what the report shows of the customers, computed once from all of them
+listed = extract.lists_of(top_n)  # the customers the lists below can show
 
 # %% [markdown]
 # ## What changed and what to do
@@ -67,7 +68,7 @@ tables.when_available(summary, ("revenue", "kind"), tables.style_by_kind, tables
 # The **whale curve** ranks customers from most to least profitable and adds up their profit, as a share of the total. Where some customers lose money it climbs above 100% and falls back: the peak is what the profitable customers earn, the fall what the others give back. The dashed line is the same ranking by revenue, which cannot show losses.
 
 # %%
-tables.when_available(summary, "revenue", charts.whale_curve, result.customers, summary)
+tables.when_available(summary, "revenue", charts.whale_curve, extract.whale, summary)
 
 # %%
 tables.when_available(summary, "revenue", tables.sentences_html, tables.profit_concentration(summary))
@@ -89,19 +90,19 @@ tables.when_available(summary, "revenue", tables.style_waterfall, result.waterfa
 # Each dot is a customer. Customers far to the right buy a lot; customers high up make money for us. **Lean big customers** (red) rank among the largest by revenue but keep little or no profit, because discounts, channel fees, service visits or long credit eat their margin. **One-off bulk buyers** (orange) placed one large order and have not come back: they are kept apart from key accounts until they buy again.
 
 # %%
-tables.when_available(summary, "revenue", charts.revenue_profit_scatter, result.customers, currency)
+tables.when_available(summary, "revenue", charts.revenue_profit_scatter, extract.scatter, currency, summary)
 
 # %% [markdown]
 # **Lean big customers**, largest first, with the cost that eats their margin compared with the other big customers:
 
 # %%
-tables.when_available(summary, ("revenue", "margins_differ"), tables.style_customer_table, tables.lean_big_table(result.customers, top_n), currency, empty="No lean big customer this period.")
+tables.when_available(summary, ("revenue", "margins_differ"), tables.style_customer_table, tables.lean_big_table(listed, top_n), currency, empty="No lean big customer this period.")
 
 # %% [markdown]
 # **One-off bulk buyers**, largest order first:
 
 # %%
-tables.when_available(summary, "revenue", tables.style_customer_table, tables.bulk_one_off_table(result.customers, top_n), currency, empty="No one-off bulk buyer this period.")
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.bulk_one_off_table(listed, top_n), currency, empty="No one-off bulk buyer this period.")
 
 # %% [markdown]
 # ## Who our customers are
@@ -109,10 +110,10 @@ tables.when_available(summary, "revenue", tables.style_customer_table, tables.bu
 # Every customer is placed in one of five tiers from its **profit now and its potential** (expected future profit), never from one snapshot: nobody is called invalid on less than six months of history, and new or fast-growing small customers are kept in maintenance. Each tier has its own policy.
 
 # %%
-tables.when_available(summary, "revenue", charts.tier_pyramids, result.customers)
+tables.when_available(summary, "revenue", charts.tier_pyramids, extract.tiers)
 
 # %%
-tables.when_available(summary, "revenue", tables.style_tier_table, migration.tier_summary(result.customers, summary["tier_policies"]), currency)
+tables.when_available(summary, "revenue", tables.style_tier_table, extract.tiers, currency)
 
 # %% [markdown]
 # ### Who moved since the previous period
@@ -126,7 +127,7 @@ tables.when_available(summary, "revenue", tables.style_migration, tables.migrati
 # The biggest movers up and down, with what changed:
 
 # %%
-tables.when_available(summary, "revenue", tables.style_movers, result.movers, currency, summary, result.customers)
+tables.when_available(summary, "revenue", tables.style_movers, result.movers, currency, summary, listed)
 
 # %% [markdown]
 # ### How the tiers have evolved
@@ -144,7 +145,7 @@ tables.when_available(summary, "revenue", tables.style_tier_history, result.tier
 # Small customers whose recent half-year revenue and orders are at least twice those of the half-year before. Small customers who succeed become big ones.
 
 # %%
-tables.when_available(summary, "revenue", tables.style_customer_table, tables.rising_table(result.customers, top_n), currency, empty="No rising small customer this period.")
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.rising_table(listed, top_n), currency, empty="No rising small customer this period.")
 
 # %% [markdown]
 # ### Segments nobody defined in advance
@@ -176,7 +177,7 @@ charts.cohort_heatmap(result.cohorts)
 # A customer has left when it has not bought for the lapse period (setting `lapse_months`). Curves per kind of customer; the number in brackets is how many customers each curve follows.
 
 # %%
-charts.survival_curves(result.customers, summary)
+charts.survival_curves(extract.survival_curves())
 
 # %% [markdown]
 # ### What customers are expected to be worth
@@ -184,7 +185,7 @@ charts.survival_curves(result.customers, summary)
 # Lifetime value per customer: the expected profit of its future purchases over the horizon, discounted. The purchase model (BG/NBD, MBG/NBD or Pareto/NBD, whichever predicted best; see "Can the model be trusted?") estimates how often each customer will buy and whether it is still "alive"; the spend model (Gamma-Gamma) how much it will spend per purchase; each customer's own profit margin turns spend into profit. The 90% interval of customer equity comes from redrawing both models' parameters within their statistical uncertainty.
 
 # %%
-tables.style_value_by(tables.value_by(result.customers, "kind"), currency)
+tables.style_value_by(extract.value_by_kind, currency)
 
 # %% [markdown]
 # ### What a few points more retention would add
@@ -233,13 +234,13 @@ charts.holdout_chart(result.holdout, summary)
 # Share of customers still buying, by their latest satisfaction score. If satisfied customers leave about as often as the others, satisfaction scores are not a measure of loyalty.
 
 # %%
-tables.when_available(summary, "surveys", tables.style_retention_by_satisfaction, loyalty.retention_by_satisfaction(result.customers))
+tables.when_available(summary, "surveys", tables.style_retention_by_satisfaction, extract.retention_by_satisfaction)
 
 # %% [markdown]
 # **Satisfied defectors**: customers who said they were satisfied and then stopped buying, largest lifetime revenue first.
 
 # %%
-tables.when_available(summary, "surveys", tables.style_customer_table, tables.satisfied_defectors_table(result.customers, top_n), currency, empty="No satisfied defector this period.")
+tables.when_available(summary, "surveys", tables.style_customer_table, tables.satisfied_defectors_table(listed, top_n), currency, empty="No satisfied defector this period.")
 
 # %% [markdown]
 # ## Key-account risk
@@ -250,7 +251,7 @@ tables.when_available(summary, "surveys", tables.style_customer_table, tables.sa
 # **Every risk at a glance**: how many customers carry each flag and what it puts at stake (a customer may carry several).
 
 # %%
-tables.when_available(summary, "revenue", tables.risk_glance_html, result.customers, summary)
+tables.when_available(summary, "revenue", tables.risk_glance_html, extract.risk_glance, summary)
 
 # %%
 tables.when_available(summary, "revenue", tables.concentration_tiles_html, summary)
@@ -265,7 +266,7 @@ tables.when_available(summary, "revenue", tables.style_concentration_history, re
 # ### The largest customers
 
 # %%
-tables.when_available(summary, "revenue", tables.style_customer_table, tables.top_customers_table(result.customers, top_n), currency)
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.top_customers_table(listed, top_n), currency)
 
 # %% [markdown]
 # ### Receivables and bad debt
@@ -273,13 +274,13 @@ tables.when_available(summary, "revenue", tables.style_customer_table, tables.to
 # What is owed, how late, and what we expect to lose: open receivables at the period end by days past due, per tier; the expected credit loss applies the loss rate of each bucket.
 
 # %%
-tables.when_available(summary, "receivables", tables.style_ageing, tables.ageing_table(result.customers), currency)
+tables.when_available(summary, "receivables", tables.style_ageing, extract.ageing, currency)
 
 # %% [markdown]
 # ### Cost to serve and margin
 
 # %%
-tables.when_available(summary, "service", charts.cost_to_serve_vs_margin, result.customers)
+tables.when_available(summary, "service", charts.cost_to_serve_vs_margin, extract.cost_to_serve, extract.counts)
 
 # %% [markdown]
 # ### Key and important customers who may have gone
@@ -287,7 +288,7 @@ tables.when_available(summary, "service", charts.cost_to_serve_vs_margin, result
 # A tier is judged over several periods, so a valuable customer who stopped buying a few months ago keeps it for a while. These key and important customers (now or in the previous period) have either a low probability of still being a customer, by the purchase model, or have been silent for much longer than their own usual gap between purchases. The value at risk is the profit they earned over the window. Call them before the next period.
 
 # %%
-tables.when_available(summary, "revenue", tables.style_customer_table, tables.churn_risk_table(result.customers, top_n), currency, empty="No key or important customer is at churn risk this period.")
+tables.when_available(summary, "revenue", tables.style_customer_table, tables.churn_risk_table(listed, top_n), currency, empty="No key or important customer is at churn risk this period.")
 
 # %%
 tables.when_available(summary, "revenue", tables.sentences_html, [tables.churn_risk_note(summary)])
@@ -298,7 +299,7 @@ tables.when_available(summary, "revenue", tables.sentences_html, [tables.churn_r
 # Key and important customers, lean big customers and those who may have gone, with at least one risk flag: most money at risk first, with the next step each calls for and the reasons. Each links to the customer's one-page account sheet (sheets go to risk-flagged accounts first, up to the configured number).
 
 # %%
-tables.when_available(summary, "revenue", tables.flagged_accounts_html, result.customers, currency=currency, summary=summary)
+tables.when_available(summary, "revenue", tables.flagged_accounts_html, listed, currency=currency, summary=summary, totals=extract.counts)
 
 # %% [markdown]
 # ## Assumptions and missing inputs

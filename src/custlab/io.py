@@ -173,6 +173,11 @@ def read_frame(path: Path, rows_where: tuple[str, object] | None = None) -> pd.D
         return pd.DataFrame()
 
 
+def parquet_empty_frame(path: Path) -> pd.DataFrame:
+    """The frame of a Parquet file with its columns and types but no row (reads the schema only)."""
+    return pq.read_schema(path).empty_table().to_pandas()
+
+
 def parquet_columns(path: Path) -> list[str]:
     """The column names of a Parquet file, from its footer (no rows read)."""
     return pq.read_schema(path).names

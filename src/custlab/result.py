@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -59,6 +60,9 @@ class PeriodResult:
         sheet (key and important ones first).
     notes : list of str
         Every assumption and missing input, in words.
+    extract : ReportExtract or None
+        What the report notebook shows of the customers (see :mod:`custlab.report.extract`),
+        when the result was loaded for it.
     """
 
     summary: dict
@@ -78,6 +82,7 @@ class PeriodResult:
     account_months: pd.DataFrame = field(default_factory=pd.DataFrame)
     account_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+    extract: Any = None
 
     @property
     def period(self) -> Period:
@@ -115,13 +120,14 @@ def save_result(result: PeriodResult, folder: str | Path) -> Path:
     return folder
 
 
-def load_result(folder: str | Path, account_rows_only: bool = False) -> PeriodResult:
+def load_result(folder: str | Path, account_rows_only: bool = False, with_customers: bool = True) -> PeriodResult:
     """Read a result written by :func:`save_result`.
 
     With ``account_rows_only`` the customers table holds only the customers with
     an account sheet (``account_sheet``; all of them in results saved without that
     column): what publishing the account sheets needs, without reading millions
-    of rows.
+    of rows. Without ``with_customers`` it holds none, only the columns: for the
+    report notebook, which reads the extract of it instead.
 
     Raises
     ------
@@ -135,7 +141,9 @@ def load_result(folder: str | Path, account_rows_only: bool = False) -> PeriodRe
     summary = io.read_json(folder / "summary.json")
     frames = {name: io.read_frame(folder / file_name) for name, file_name in FRAME_FILES.items() if name != "customers"}
     customers_file = folder / FRAME_FILES["customers"]
-    if account_rows_only and "account_sheet" in io.parquet_columns(customers_file):
+    if not with_customers:
+        frames["customers"] = io.parquet_empty_frame(customers_file)
+    elif account_rows_only and "account_sheet" in io.parquet_columns(customers_file):
         frames["customers"] = io.read_frame(customers_file, rows_where=("account_sheet", True))
     else:
         frames["customers"] = io.read_frame(customers_file)

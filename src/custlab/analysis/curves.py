@@ -119,3 +119,18 @@ def profitability_kpis(customers: pd.DataFrame, share: float = 0.2) -> dict[str,
         "whale_peak_customer_share": stats.peak_customer_share,
         "whale_loss_tail": stats.loss_tail,
     }
+
+
+def whale_points(customers: pd.DataFrame, points: int = 2000) -> pd.DataFrame:
+    """The whale curve and the revenue Pareto curve of the active customers, thinned for drawing.
+
+    Returns
+    -------
+    DataFrame
+        ``curve`` ("profit": customers ranked by profit; "revenue": by revenue),
+        ``customer_share`` and ``cumulative_share`` (see :func:`cumulative_share_curve`),
+        at most ``points`` rows per curve, the whale curve's peak kept (:func:`thin_curve`).
+    """
+    active = active_customers(customers, ["profit", "revenue"])
+    curves = [thin_curve(cumulative_share_curve(active[curve]), points).assign(curve=curve) for curve in ("profit", "revenue")]
+    return pd.concat(curves, ignore_index=True)[["curve", "customer_share", "cumulative_share"]]

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from custlab.analysis import migration, retention
+from custlab.analysis import retention
 from custlab.analysis.profit import COST_TERMS
 from custlab.report import html, plots
 from custlab.report.format import count, money, percent
@@ -60,10 +60,11 @@ def _figure(ax):
     return (ax[0] if isinstance(ax, (list, tuple, np.ndarray)) else ax).figure
 
 
-def whale_curve(customers: pd.DataFrame, summary: dict) -> Chart:
-    """The whale curve; the finding: what the most profitable customers earn and where the curve peaks."""
+def whale_curve(points: pd.DataFrame, summary: dict) -> Chart:
+    """The whale curve of :func:`custlab.analysis.curves.whale_points`; the finding: what the most
+    profitable customers earn and where the curve peaks."""
     share = summary.get("top_share", 0.2)
-    ax = plots.whale_curve(customers, top_share=share)
+    ax = plots.whale_curve(points, top_share=share)
     alt = (f"Whale curve. The most profitable {share:.0%} of customers earn {percent(summary.get('top20_profit_share'), 0)} "
            f"of total profit. {whale_sentence(summary)}")  # fmt: skip
     return Chart(_figure(ax), alt)
@@ -90,19 +91,19 @@ def profit_waterfall(waterfall: pd.DataFrame, currency: str, assumed_gross_margi
     return Chart(_figure(ax), waterfall_finding(waterfall, currency))
 
 
-def revenue_profit_scatter(customers: pd.DataFrame, currency: str) -> Chart:
-    """Revenue against profit; the finding: how many big customers are lean and how many bulk buyers."""
-    ax = plots.revenue_profit_scatter(customers, currency=currency)
-    lean = int(customers["lean_big"].fillna(False).astype(bool).sum()) if "lean_big" in customers else 0
-    bulk = int(customers["bulk_one_off"].fillna(False).astype(bool).sum()) if "bulk_one_off" in customers else 0
+def revenue_profit_scatter(points: pd.DataFrame, currency: str, summary: dict) -> Chart:
+    """Revenue against profit of :func:`custlab.report.plots.revenue_profit_points`; the finding
+    (from ``summary``): how many big customers are lean and how many bulk buyers."""
+    ax = plots.revenue_profit_scatter(points, currency=currency)
+    lean, bulk = summary.get("lean_big_count") or 0, summary.get("bulk_one_off_count") or 0
     alt = (f"Revenue against profit per customer. {count(lean)} customers rank among the largest by revenue but keep "
            f"little or no profit (lean big customers); {count(bulk)} are one-off bulk buyers.")  # fmt: skip
     return Chart(_figure(ax), alt)
 
 
-def tier_pyramids(customers: pd.DataFrame) -> Chart:
-    """The two pyramids; the finding: the key tier's share of customers against its share of profit."""
-    table = migration.tier_summary(customers)
+def tier_pyramids(table: pd.DataFrame) -> Chart:
+    """The two pyramids of a tier summary (:func:`custlab.analysis.migration.tier_summary`); the finding:
+    the key tier's share of customers against its share of profit."""
     axes = plots.tier_pyramids(table)
     parts = [f"{tier} customers are {percent(row['customer_share'], 0)} of customers and earn {percent(row['profit_share'], 0)} of profit"
              for tier, row in table.iterrows() if tier in ("key", "invalid")]  # fmt: skip
@@ -140,9 +141,8 @@ def survival_finding(curves: dict[str, pd.DataFrame], months: int = 12) -> str:
     return f"Survival curves. {months} months after their first purchase, " + " and ".join(parts) + " are still buying."
 
 
-def survival_curves(customers: pd.DataFrame, summary: dict) -> Chart:
-    """How long customers stay, per kind of customer."""
-    curves = retention.lapse_survival(customers, "kind", summary["lapse_months"], summary["window_end"])
+def survival_curves(curves: dict[str, pd.DataFrame]) -> Chart:
+    """How long customers stay, per kind of customer (:func:`custlab.analysis.retention.lapse_survival`)."""
     ax = plots.survival_curves(curves)
     return Chart(_figure(ax), survival_finding(curves))
 
@@ -167,13 +167,13 @@ def holdout_chart(holdout: pd.DataFrame, summary: dict) -> Chart:
     return Chart(_figure(ax), holdout_finding(summary))
 
 
-def cost_to_serve_vs_margin(customers: pd.DataFrame) -> Chart:
-    """Key accounts' cost-to-serve growth against their margin change; the finding: how many are flagged."""
-    ax = plots.cost_to_serve_vs_margin(customers)
-    accounts = customers[customers["tier"].isin(("key", "important"))]
-    rising = int(accounts["cost_to_serve_rising"].fillna(False).astype(bool).sum())
-    pressure = int(accounts["price_pressure"].fillna(False).astype(bool).sum())
-    alt = (f"Cost to serve against margin for {count(len(accounts))} key and important accounts: {count(rising)} with a cost "
+def cost_to_serve_vs_margin(points: pd.DataFrame, counts: dict) -> Chart:
+    """Key accounts' cost-to-serve growth against their margin change (the points of
+    :func:`custlab.report.plots.cost_to_serve_points`); the finding: how many are flagged, from
+    ``counts`` (``accounts``, ``cost_to_serve_rising``, ``price_pressure``: over every account)."""
+    ax = plots.cost_to_serve_vs_margin(points, counts["accounts"])
+    accounts, rising, pressure = counts["accounts"], counts["cost_to_serve_rising"], counts["price_pressure"]
+    alt = (f"Cost to serve against margin for {count(accounts)} key and important accounts: {count(rising)} with a cost "
            f"to serve rising faster than revenue, {count(pressure)} under price pressure.")  # fmt: skip
     return Chart(_figure(ax), alt)
 

@@ -107,35 +107,33 @@ def profit_waterfall(waterfall: pd.DataFrame, ax: Axes | None = None, currency: 
     return ax
 
 
-def whale_curve(customers: pd.DataFrame, ax: Axes | None = None, top_share: float = 0.2) -> Axes:
+def whale_curve(points: pd.DataFrame, ax: Axes | None = None, top_share: float = 0.2) -> Axes:
     """The whale curve (cumulative profit) with the revenue Pareto curve over it.
 
-    Customers are ranked by profit for the whale curve and by revenue for the
-    Pareto curve; both are shares of their totals. The peak of the whale curve
-    and the 100% line are marked, and the top ``top_share`` band is shaded.
+    ``points`` are the two curves from :func:`custlab.analysis.curves.whale_points`:
+    customers ranked by profit for the whale curve and by revenue for the Pareto
+    curve, both shares of their totals. The peak of the whale curve and the 100%
+    line are marked, and the top ``top_share`` band is shaded.
     """
-    from custlab.analysis.curves import cumulative_share_curve, thin_curve, whale_stats
-
-    active = active_customers(customers, ["profit", "revenue"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
-    whale = thin_curve(cumulative_share_curve(active["profit"]))
-    pareto = thin_curve(cumulative_share_curve(active["revenue"]))
+    whale, pareto = (points[points["curve"] == curve] for curve in ("profit", "revenue"))
     ax.axvspan(0, top_share, color="#2e933c", alpha=0.08, label=f"Top {top_share:.0%} of customers")
     ax.plot(whale["customer_share"] * 100, whale["cumulative_share"] * 100, color=SUBTOTAL_COLOR, linewidth=2.2,
             label="Cumulative profit (customers ranked by profit)")
     ax.plot(pareto["customer_share"] * 100, pareto["cumulative_share"] * 100, color="#888888", linestyle="--",
             label="Cumulative revenue (customers ranked by revenue)")
     ax.axhline(100, color="black", linewidth=0.8)
-    stats = whale_stats(active["profit"])
-    if np.isfinite(stats.peak):
-        ax.scatter([stats.peak_customer_share * 100], [stats.peak * 100], color=COST_COLOR, zorder=3)
+    if whale["cumulative_share"].notna().any():  # the thinned curve keeps the peak (see thin_curve)
+        at = int(np.nanargmax(whale["cumulative_share"].to_numpy()))
+        peak, peak_share = float(whale["cumulative_share"].iloc[at]), float(whale["customer_share"].iloc[at])
+        ax.scatter([peak_share * 100], [peak * 100], color=COST_COLOR, zorder=3)
         ax.annotate(
-            f"Peak {stats.peak:.0%} of total profit\nfrom {stats.peak_customer_share:.0%} of customers",
-            (stats.peak_customer_share * 100, stats.peak * 100),
+            f"Peak {peak:.0%} of total profit\nfrom {peak_share:.0%} of customers",
+            (peak_share * 100, peak * 100),
             textcoords="offset points", xytext=(-12, -30), ha="right",
         )
-        ax.set_ylim(top=max(stats.peak * 100 * 1.12, 110))
+        ax.set_ylim(top=max(peak * 100 * 1.12, 110))
     ax.set_xlabel("Share of customers (%)")
     ax.set_ylabel("Cumulative share of total (%)")
     ax.set_xlim(0, 100)
@@ -144,25 +142,37 @@ def whale_curve(customers: pd.DataFrame, ax: Axes | None = None, top_share: floa
     return ax
 
 
+def revenue_profit_points(customers: pd.DataFrame, max_points: int = 20_000) -> pd.DataFrame:
+    """The customers :func:`revenue_profit_scatter` draws: every active lean big customer and
+    one-off bulk buyer, and at most ``max_points`` others (a fixed sample, so the picture and
+    the file stay small); only the columns drawn."""
+    # only the columns drawn: filtering the rows of the whole file would copy it
+    active = active_customers(customers, ["customer_id", "revenue", "profit", "lean_big", "bulk_one_off"])
+    flagged = pd.Series(False, index=active.index)
+    for column in ("lean_big", "bulk_one_off"):
+        if column in active:
+            flagged |= active[column].fillna(False).astype(bool)
+    others = active[~flagged]
+    if len(others) <= max_points:
+        return active
+    return active.loc[active.index[flagged].union(others.sample(max_points, random_state=0).index, sort=False)]
+
+
 def revenue_profit_scatter(
     customers: pd.DataFrame, ax: Axes | None = None, currency: str = "", max_points: int = 20_000, labels: int = 5
 ) -> Axes:
     """Revenue against profit per customer; lean big customers and bulk buyers highlighted.
 
     Axes are symmetric-log so the few whales and the many small customers both
-    show. At most ``max_points`` ordinary customers are drawn (a fixed sample, so
-    the picture and the file stay small); every flagged customer is drawn, and the
-    ``labels`` largest lean big customers are labelled with their id.
+    show. The customers drawn are :func:`revenue_profit_points` (given those, the
+    same picture); the ``labels`` largest lean big customers are labelled with their id.
     """
-    # only the columns drawn: filtering the rows of the whole file would copy it
-    active = active_customers(customers, ["customer_id", "revenue", "profit", "lean_big", "bulk_one_off"])
+    active = revenue_profit_points(customers, max_points)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5.5))
     lean = active[active.get("lean_big", False) == True]  # noqa: E712 - column may be absent
     bulk = active[active.get("bulk_one_off", False) == True]  # noqa: E712
     others = active.drop(index=lean.index.union(bulk.index))
-    if len(others) > max_points:
-        others = others.sample(max_points, random_state=0)
     ax.scatter(others["revenue"], others["profit"], s=6, color="#9aa5b1", alpha=0.5, label="Customers", rasterized=True)
     for group, size, color, label in ((bulk, 16, LOSS_COLOR, "One-off bulk buyers"), (lean, 22, COST_COLOR, "Lean big customers")):
         if len(group):  # a legend entry only for what is drawn
@@ -286,23 +296,29 @@ def tier_pyramids(tier_table: pd.DataFrame, axes=None):
 
 
 
-def cost_to_serve_vs_margin(
-    customers: pd.DataFrame, ax: Axes | None = None, tiers=("key", "important"), max_points: int = 20_000
-) -> Axes:
-    """Key accounts: growth of cost to serve against the change in margin since the window before.
-
-    Customers up and to the left (costs rising, margin falling) are the ones to talk to.
-    Past ``max_points`` accounts a fixed sample of that many is drawn, and the
-    chart says so: a million points draw as one blot, slowly.
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
+def cost_to_serve_points(customers: pd.DataFrame, tiers=("key", "important"), max_points: int = 20_000) -> tuple[pd.DataFrame, int]:
+    """The accounts :func:`cost_to_serve_vs_margin` draws (only the columns drawn), and how many
+    accounts of ``tiers`` there are: past ``max_points`` a fixed sample of that many is drawn,
+    as a million points draw as one blot, slowly."""
     drawn = ["tier", "margin_change", "cost_to_serve_growth", "cost_to_serve_rising", "price_pressure"]
     shown = customers[drawn][customers["tier"].isin(tiers)]  # the columns drawn first: rows filtered in 5, not 80
     accounts = len(shown)
-    if accounts > max_points:
-        shown = shown.sample(max_points, random_state=0)
-        ax.annotate(f"{max_points:,} of {accounts:,} accounts drawn (a fixed sample)", (0.99, 0.02),
+    return (shown.sample(max_points, random_state=0) if accounts > max_points else shown), accounts
+
+
+def cost_to_serve_vs_margin(points: pd.DataFrame, accounts: int | None = None, ax: Axes | None = None, tiers=("key", "important")) -> Axes:
+    """Key accounts: growth of cost to serve against the change in margin since the window before.
+
+    Customers up and to the left (costs rising, margin falling) are the ones to talk to.
+    ``points`` and ``accounts`` are :func:`cost_to_serve_points`' (``accounts`` defaults to
+    the points drawn); when fewer accounts are drawn than there are, the chart says so.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    shown = points[points["tier"].isin(tiers)]
+    accounts = len(shown) if accounts is None else accounts
+    if accounts > len(shown):
+        ax.annotate(f"{len(shown):,} of {accounts:,} accounts drawn (a fixed sample)", (0.99, 0.02),
                     xycoords="axes fraction", ha="right", fontsize=7, color="#555555")
     for tier in tiers:
         part = shown[shown["tier"] == tier]

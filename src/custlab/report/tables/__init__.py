@@ -12,7 +12,7 @@ from custlab.report.tables.profitability import style_waterfall, lean_big_table,
 from custlab.report.tables.retention import scenario_table, model_scenario_table, model_comparison_table, style_model_comparison, model_check_sentences, scenario_comparison, value_by, satisfied_defectors_table, retention_sentences, style_scenarios, style_value_by, style_retention_by_satisfaction, model_health, model_health_html, equity_explained
 from custlab.report.tables.segmentation import style_tier_table, migration_table, style_migration, style_movers, rising_table, tier_history_table, style_tier_history, style_cluster_profile, style_cluster_diagnostics
 from custlab.report.tables.decisions import change_sentences, changes_html, actions_table, actions_html, churn_risk_table, churn_risk_note
-from custlab.report.tables.risk import risk_glance_table, risk_glance_html, concentration_tiles_html, ageing_table, style_ageing, flagged_accounts_html, style_concentration_history
+from custlab.report.tables.risk import risk_glance_table, risk_glance_html, concentration_tiles_html, ageing_table, style_ageing, flagged_accounts, flagged_accounts_html, flagged_totals, style_concentration_history
 
 __all__ = [
     "actions_html",
@@ -34,7 +34,9 @@ __all__ = [
     "bulk_one_off_table",
     "by_kind_table",
     "concentration_tiles_html",
+    "flagged_accounts",
     "flagged_accounts_html",
+    "flagged_totals",
     "kpi_tiles",
     "kpi_tiles_html",
     "largest_lean_big",

@@ -77,8 +77,28 @@ def unchecked_flags(summary: dict | None) -> str:
     return f"Not checked, for want of data: {', '.join(names)}." if names else ""
 
 
+#: Columns of the flagged accounts table, when present.
+FLAGGED_COLUMNS = ("customer_id", "name", "tier", "revenue", "profit", "risk_reasons", "account_sheet", "money_at_risk", "next_step",
+                   "lean_big", "churn_risk")  # fmt: skip
+
+
+def flagged_accounts(customers: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The ``limit`` risk-flagged sheet candidates with the most money at risk (then revenue), ties
+    in file order; only the table's columns."""
+    shown = [c for c in FLAGGED_COLUMNS if c in customers]
+    accounts = customers[shown][sheet_candidates(customers)]  # the columns shown first: rows filtered in 11, not 80
+    order = [c for c in ("money_at_risk", "revenue") if c in accounts]
+    return accounts[risk_flagged(accounts)].sort_values(order, ascending=False, kind="stable").head(limit)
+
+
+def flagged_totals(customers: pd.DataFrame) -> dict[str, int]:
+    """How many sheet candidates carry a risk flag (``flagged``) and how many have a sheet (``sheets``)."""
+    accounts = customers[[c for c in FLAGGED_COLUMNS if c in customers]][sheet_candidates(customers)]
+    return {"flagged": int(risk_flagged(accounts).sum()), "sheets": int(has_account_sheet(accounts).sum())}
+
+
 def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, limit: int = 40, currency: str = "",
-                          summary: dict | None = None):  # fmt: skip
+                          summary: dict | None = None, totals: dict | None = None):  # fmt: skip
     """The accounts with a risk flag (key and important customers, and the lean big ones and those
     who may have gone whatever their tier), most money at risk first, with the next step each calls
     for, linked to their account sheets.
@@ -86,14 +106,12 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
     A customer is linked when it has a sheet (``account_sheet``; results
     without that column link every row); the note under the table says how
     many flagged accounts there are in all, how many have a sheet, and which
-    flags the data could not check (``summary``).
+    flags the data could not check (``summary``). ``customers`` may hold only the
+    rows the report lists (see :mod:`custlab.report.extract`), with ``totals``
+    (:func:`flagged_totals` of the whole file) for the note.
     """
-    shown = [c for c in ("customer_id", "name", "tier", "revenue", "profit", "risk_reasons", "account_sheet", "money_at_risk", "next_step",
-                         "lean_big", "churn_risk") if c in customers]  # fmt: skip
-    accounts = customers[shown][sheet_candidates(customers)]  # the columns shown first: rows filtered in 11, not 80
-    all_flagged = accounts[risk_flagged(accounts)]
-    order = [c for c in ("money_at_risk", "revenue") if c in all_flagged]
-    flagged = all_flagged.sort_values(order, ascending=False, kind="stable").head(limit)
+    flagged = flagged_accounts(customers, limit)
+    totals = totals or flagged_totals(customers)
     unchecked = unchecked_flags(summary)
     if flagged.empty:
         checked = "No key or important account carries a risk flag among those the data allow us to check." if unchecked else "No key or important account carries a risk flag."
@@ -103,10 +121,10 @@ def flagged_accounts_html(customers: pd.DataFrame, account_pages: bool = True, l
     table = customer_list(flagged, {k: v for k, v in columns.items() if v is not None})
     if not account_pages:
         table.attrs["links"] = {}
-    note = f"{len(flagged):,} of the {len(all_flagged):,} flagged accounts shown, most money at risk first."
+    note = f"{len(flagged):,} of the {totals['flagged']:,} flagged accounts shown, most money at risk first."
     if account_pages:
         note += (
-            f" {int(has_account_sheet(accounts).sum()):,} accounts have a sheet, listed with filters by tier and flag in "
+            f" {totals['sheets']:,} accounts have a sheet, listed with filters by tier and flag in "
             "accounts/index.html (risk-flagged first, then by money at risk and revenue)."
         )
     markup = html.table(table, {"Money at risk": "money", "Profit": "money"}, currency=currency)
@@ -156,9 +174,8 @@ def risk_glance_table(customers: pd.DataFrame, summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def risk_glance_html(customers: pd.DataFrame, summary: dict):
+def risk_glance_html(table: pd.DataFrame, summary: dict):
     """:func:`risk_glance_table` for reading ("n/a" where a flag could not be checked)."""
-    table = risk_glance_table(customers, summary)
     return html.show(html.table(table, {"Customers": "count", "At stake": "money"}, currency=summary.get("currency", "")))
 
 
