@@ -14,8 +14,11 @@ pipeline runs it (customer months and purchase days, under
 ``CUSTLAB_MEMORY_LIMIT`` if set), the
 whole analysis (``custlab.analyse``) and the whole report (``custlab report``:
 the analysis, the notebook, the HTML and the published tables; its peak memory is
-that of all its processes together). Each process reports its own wall time and
-peak resident memory, so the figures of one size do not leak into the next.
+that of all its processes together, printed also for each stage the analysis
+logs). Each process reports its own wall time and peak resident memory, so the
+figures of one size do not leak into the next. The aggregate's and the report's
+lines give their ratio to custlab's own SQL run bare in the same run:
+validate + aggregate, and the whole report, each divided by that baseline.
 Ratios measured in one run are what to compare: the machine is shared and noisy.
 """
 
@@ -121,20 +124,26 @@ elif step == "report":
             pass
         return total
 
-    tree_peak, running = [0], [True]
+    tree_peak, stage_peak, running, stages = [0], [0], [True], []
 
     def sample():
         while running[0]:
-            tree_peak[0] = max(tree_peak[0], tree_rss(os.getpid()))
+            now = tree_rss(os.getpid())
+            tree_peak[0], stage_peak[0] = max(tree_peak[0], now), max(stage_peak[0], now)
             time.sleep(0.5)
+
+    def log(line):  # each progress line with the peak of all processes since the line before
+        stages.append([line, round(max(stage_peak[0], tree_rss(os.getpid())) / 1024**3, 2)])
+        stage_peak[0] = 0
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    published = run_report(f"{folder}/custlab.toml", period, out=f"{folder}/reports", log=lambda line: None)
+    published = run_report(f"{folder}/custlab.toml", period, out=f"{folder}/reports", log=log)
     running[0] = False
     sampler.join()
     parts = {f"{name}_seconds": seconds for name, seconds in json.loads((published / "run.json").read_text())["timings_seconds"].items()}
     parts["tree_peak_gb"] = tree_peak[0] / 1024**3
+    parts["stages"] = stages
 print("RESULT " + json.dumps({"seconds": time.perf_counter() - started,
                   "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
                   **(parts if step in ("aggregate", "duckdb_same_sql", "report") else {})}))
@@ -156,8 +165,18 @@ def run_step(step: str, folder: str, period: str, *extra: str) -> dict:
     return json.loads(found[-1])
 
 
+def _ratio_to_bare(seconds: float, results: dict) -> str:
+    """``seconds`` as a multiple of custlab's own aggregate SQL run bare in this run, or "" without it."""
+    bare = results.get("duckdb_same_sql", {})
+    if "error" in bare or not bare:
+        return ""
+    return f"{seconds / bare['seconds']:.2f}x the same SQL bare"
+
+
 def step_note(step: str, results: dict) -> str:
-    """What to print beside a step's time: its parts and, for the aggregate, its ratio to both baselines."""
+    """What to print beside a step's time: its parts and its ratios to the baselines of the same run
+    (the issue's three figures: validate + aggregate and the whole report against the aggregate's
+    own SQL run bare, and the report's peak memory over all its processes)."""
     result = results[step]
     if "error" in result:
         return f"failed: {result['error']}"
@@ -169,12 +188,15 @@ def step_note(step: str, results: dict) -> str:
         ratios = [f"{aggregate_seconds / results[baseline]['seconds']:.1f}x {label}"
                   for baseline, label in (("duckdb_groupby", "the bare GROUP BY"), ("duckdb_same_sql", "the same SQL bare"))
                   if baseline in results and "error" not in results[baseline]]
+        both = _ratio_to_bare(result["validate_seconds"] + aggregate_seconds, results)
         return (f"validate {result['validate_seconds']:.1f} s + aggregate {aggregate_seconds:.1f} s "
-                f"(customer months {result['customer_month_seconds']:.1f} s)" + (f"; aggregate {', '.join(ratios)}" if ratios else ""))
+                f"(customer months {result['customer_month_seconds']:.1f} s)" + (f"; aggregate {', '.join(ratios)}" if ratios else "")
+                + (f"; validate + aggregate {both}" if both else ""))
     if step == "report":
         result["peak_rss_gb"] = max(result["peak_rss_gb"], result["tree_peak_gb"])
+        whole = _ratio_to_bare(result["seconds"], results)
         return (f"analysis {result['analyse_seconds']:.1f} s, notebook {result['notebook_seconds']:.1f} s, "
-                f"export {result['export_seconds']:.1f} s; peak over all its processes")
+                f"export {result['export_seconds']:.1f} s; peak over all its processes" + (f"; whole report {whole}" if whole else ""))
     return ""
 
 
@@ -188,6 +210,8 @@ def run_size(label: str, folder: str, steps: list[str], period: str, size: int |
         results[step] = run_step(step, folder, period, *extra)
         note = step_note(step, results)
         print(f"{label:>12} {step:<16} {results[step]['seconds']:>9.1f} {results[step]['peak_rss_gb']:>8.2f}  {note}", flush=True)
+        for line, peak in results[step].get("stages", []):  # the report's stages, with the peak GB of all processes in each
+            print(f"{'':>12} {'':<16} {'':>9} {peak:>8.2f}    {line}", flush=True)
 
 
 def main() -> None:
