@@ -90,6 +90,12 @@ def test_int_parameters_are_written_plainly(text):
     assert check_parameters(NOTEBOOK, {"top_n": "-3"}) == {"top_n": -3}
 
 
+def test_top_n_past_the_rows_the_extract_keeps_is_refused_before_anything_runs():
+    assert check_parameters(NOTEBOOK, {"top_n": "100"}) == {"top_n": 100}
+    with pytest.raises(InputError, match="parameter 'top_n' must be at most 100 .the rows the report keeps per list., got 101"):
+        check_parameters(NOTEBOOK, {"top_n": "101"})
+
+
 def test_read_only_output_volume(demo_config, tmp_path):
     with tmpfs(tmp_path / "ro", "ro,size=1m") as volume:
         code, _, err = run("report", "--config", demo_config, "--period", PERIOD, "--out", volume / "out")

@@ -19,6 +19,7 @@ import pandas as pd
 from custlab import io
 from custlab.exceptions import InputError
 from custlab.analysis import curves, loyalty, migration, retention
+from custlab.analysis.account_sheets import has_account_sheet
 from custlab.result import PeriodResult
 from custlab.report import plots, tables
 
@@ -116,13 +117,7 @@ def listed_rows(customers: pd.DataFrame, limit: int = LIST_ROWS) -> pd.Index:
     labels = pd.Index([], dtype=customers.index.dtype)
     for table in lists:
         labels = labels.union(table.index)
-    sheets = customers.index[has_sheet(customers)]
-    return labels.union(sheets)
-
-
-def has_sheet(customers: pd.DataFrame) -> pd.Series:
-    """Whether each customer has an account sheet (False without that column)."""
-    return customers["account_sheet"].fillna(False).astype(bool) if "account_sheet" in customers else pd.Series(False, index=customers.index)
+    return labels.union(customers.index[has_account_sheet(customers)])  # every id a table links
 
 
 def report_extract(result: PeriodResult, limit: int = LIST_ROWS) -> ReportExtract:

@@ -30,6 +30,7 @@ from custlab.report import accounts, analysis_process, export, index_page
 from custlab.report.attempt import RunAttempt, abandon_stale_attempts, writable_folder
 from custlab.report.lock import RunLockedError, period_lock
 from custlab.report.notebooks import report_notebook
+from custlab.report.extract import LIST_ROWS
 from custlab.result import PeriodResult, load_result
 from custlab.sources import files
 from custlab.sources.config import Config, load_config
@@ -97,7 +98,8 @@ def check_parameters(notebook: Path, given: dict[str, str]) -> dict[str, object]
     Raises
     ------
     InputError
-        For an unknown name (with the closest known one) or a value of the wrong type.
+        For an unknown name (with the closest known one), a value of the wrong type, or
+        ``top_n`` longer than the lists the report's extract keeps (see :mod:`custlab.report.extract`).
     """
     declared = pm.inspect_notebook(str(notebook))
     allowed = [name for name in declared if name not in RUNNER_PARAMETERS]
@@ -112,6 +114,9 @@ def check_parameters(notebook: Path, given: dict[str, str]) -> dict[str, object]
             converted[name] = _convert(kind, text)
         except ValueError:
             raise InputError(f"parameter '{name}' must be {kind}, got {text!r}", file=str(notebook)) from None
+    if converted.get("top_n", 0) > LIST_ROWS:  # refused here, before the analysis runs, not by the notebook after it
+        raise InputError(f"parameter 'top_n' must be at most {LIST_ROWS} (the rows the report keeps per list), got {converted['top_n']}",
+                         file=str(notebook))  # fmt: skip
     return converted
 
 
