@@ -102,7 +102,7 @@ def test_read_only_output_volume(demo_config, tmp_path):
     assert code == 2 and len(error_lines(err)) == 1 and "Read-only file system" in err, err
 
 
-@pytest.mark.parametrize("size, stage", [("256k", "saving the analysis"), ("1600k", "writing the report")])
+@pytest.mark.parametrize("size, stage", [("256k", "saving the analysis"), ("3200k", "writing the report")])
 def test_full_output_disk_is_a_setup_error_and_leaves_no_staging_copy(demo_config, tmp_path, size, stage):
     with tmpfs(tmp_path / "small", f"size={size}") as volume:
         code, _, err = run("report", "--config", demo_config, "--period", PERIOD, "--out", volume / "out")

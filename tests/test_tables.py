@@ -40,7 +40,7 @@ def test_largest_where_is_filter_then_sort_then_head():
     customers = customer_file()
     for mask, by in [(customers["lean_big"], "revenue"), (customers["tier"] == "key", "lifetime_revenue")]:
         for limit in (1, 25, 10_000):
-            expected = customers[mask].sort_values(by, ascending=False).head(limit)
+            expected = customers[mask].sort_values(by, ascending=False, kind="stable").head(limit)  # ties in file order
             pd.testing.assert_frame_equal(largest_where(customers, mask, by, limit), expected)
     # a mask with missing values keeps only the rows where it is True
     kept = largest_where(customers, customers["rising"] == True, "revenue_recent", 10_000)  # noqa: E712
@@ -54,12 +54,13 @@ def test_customer_lists_match_the_full_sort():
     def who(frame):
         return frame["customer_id"].tolist()
 
+    # ties keep the file's order, so a list of the report's extract is the list of the whole file
     assert who(lean_big_table(customers).rename(columns={"Customer": "customer_id"})) == who(
-        customers[customers["lean_big"]].sort_values("revenue", ascending=False).head(25))
+        customers[customers["lean_big"]].sort_values("revenue", ascending=False, kind="stable").head(25))
     assert who(bulk_one_off_table(customers).rename(columns={"Customer": "customer_id"})) == who(
-        customers[customers["bulk_one_off"]].sort_values("lifetime_gross_sales", ascending=False).head(25))
+        customers[customers["bulk_one_off"]].sort_values("lifetime_gross_sales", ascending=False, kind="stable").head(25))
     assert who(satisfied_defectors_table(customers).rename(columns={"Customer": "customer_id"})) == who(
-        customers[customers["satisfied_defector"]].sort_values("lifetime_revenue", ascending=False).head(25))
+        customers[customers["satisfied_defector"]].sort_values("lifetime_revenue", ascending=False, kind="stable").head(25))
     small = customers[customers["rising"].fillna(False).astype(bool) & ~customers["tier"].isin(["key", "important"])]
     added = small["revenue_recent"] - small["revenue_prior"].clip(lower=0)
     rising = small.loc[added.sort_values(ascending=False, kind="stable").index].head(25)
