@@ -183,11 +183,6 @@ def parquet_columns(path: Path) -> list[str]:
     return pq.read_schema(path).names
 
 
-def parquet_rows(path: Path) -> int:
-    """The number of rows of a Parquet file, from its footer (no rows read)."""
-    return pq.ParquetFile(path).metadata.num_rows
-
-
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
