@@ -82,18 +82,22 @@ FLAGGED_COLUMNS = ("customer_id", "name", "tier", "revenue", "profit", "risk_rea
                    "lean_big", "churn_risk")  # fmt: skip
 
 
+def _candidates(customers: pd.DataFrame) -> pd.DataFrame:
+    """The sheet candidates, with the flagged table's columns only (rows filtered in 11 columns, not 80)."""
+    return customers[[c for c in FLAGGED_COLUMNS if c in customers]][sheet_candidates(customers)]
+
+
 def flagged_accounts(customers: pd.DataFrame, limit: int) -> pd.DataFrame:
     """The ``limit`` risk-flagged sheet candidates with the most money at risk (then revenue), ties
     in file order; only the table's columns."""
-    shown = [c for c in FLAGGED_COLUMNS if c in customers]
-    accounts = customers[shown][sheet_candidates(customers)]  # the columns shown first: rows filtered in 11, not 80
+    accounts = _candidates(customers)
     order = [c for c in ("money_at_risk", "revenue") if c in accounts]
     return accounts[risk_flagged(accounts)].sort_values(order, ascending=False, kind="stable").head(limit)
 
 
 def flagged_totals(customers: pd.DataFrame) -> dict[str, int]:
     """How many sheet candidates carry a risk flag (``flagged``) and how many have a sheet (``sheets``)."""
-    accounts = customers[[c for c in FLAGGED_COLUMNS if c in customers]][sheet_candidates(customers)]
+    accounts = _candidates(customers)
     return {"flagged": int(risk_flagged(accounts).sum()), "sheets": int(has_account_sheet(accounts).sum())}
 
 
