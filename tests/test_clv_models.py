@@ -100,6 +100,27 @@ def test_pareto_nbd_integral_at_extremes(case, golden):
     assert got == pytest.approx(golden, abs=1e-9)
 
 
+def test_pareto_nbd_blocks_give_every_customer_the_same_figures(monkeypatch):
+    """Computed a block of customers at a time (memory bounded at millions), each customer's
+    log-likelihood, integral and gradients are those computed in one piece, to the last bit."""
+    from custlab.clv import pareto_nbd
+
+    rng = np.random.default_rng(11)
+    age = rng.uniform(1, 80, 1000)
+    x = rng.integers(0, 30, 1000).astype(float)
+    t_x = np.where(x > 0, rng.uniform(0, 1, 1000) * age, 0.0)
+    params = (0.8, 5.0, 0.7, 12.0)
+    whole = [log_likelihood_rows(params, x, t_x, age, gradient=True), log_integral(params, x, t_x, age, gradient=True),
+             log_likelihood_rows(params, x, t_x, age)]  # fmt: skip
+    monkeypatch.setattr(pareto_nbd, "BLOCK_CUSTOMERS", 7)  # 143 blocks, the last one short
+    blocked = [log_likelihood_rows(params, x, t_x, age, gradient=True), log_integral(params, x, t_x, age, gradient=True),
+               log_likelihood_rows(params, x, t_x, age)]  # fmt: skip
+    for one, other in zip([*whole[0], *whole[1], whole[2]], [*blocked[0], *blocked[1], blocked[2]]):
+        assert one.shape == other.shape
+        assert np.array_equal(one, other)
+    assert whole[1][1].shape == (4, 1000)
+
+
 def test_pareto_nbd_stays_finite_where_lifetimes_overflows():
     model = ParetoNBDFitter().with_params([10.465, 7.98565181e-03, 3.0516, 2.820])
     freq, rec, age = np.array([400.0, 500.0, 500.0]), np.array([5.0, 1.0, 4.0]), np.array([6.0, 37.0, 37.0])
