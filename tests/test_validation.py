@@ -269,6 +269,15 @@ def test_background_reader_reads_the_database_on_a_second_connection(monkeypatch
                 reader.take()
             reader.start(evict_then_show_limit)
             assert reader.take() == configured
+            # a read's blocks are not kept cached once it ends: its results wait in tables
+            session.run_sql(con, "CREATE TABLE wide AS SELECT hash(range) AS x FROM range(3000000)")
+            session.run_sql(con, "CHECKPOINT")
+            reader.start(lambda connection: connection.execute("SELECT sum(x) FROM wide").fetchall())
+            reader.take()
+            cached = "SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+            assert con.execute(cached).fetchall()[0][0] < 1_000_000
+            session.run_sql(con, "SELECT sum(x) FROM wide")  # a plain query keeps them
+            assert con.execute(cached).fetchall()[0][0] > 5_000_000
             reader.start(slow_read, "private")  # a temporary view is the first connection's own
             with pytest.raises(duckdb.CatalogException):
                 reader.take()

@@ -190,7 +190,8 @@ class BackgroundReader:
     them to pandas there keeps the frames of two periods from being held at
     once). The reads see the
     database's tables and views (not the first connection's temporary ones)
-    and share its memory cap.
+    and share its memory cap; when a read ends, the blocks it read are evicted
+    (:func:`release_cache`).
 
     Parameters
     ----------
@@ -230,7 +231,11 @@ class BackgroundReader:
 
     def _run(self, read: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         with _READING:
-            return read(self._connection, *args, **kwargs)
+            result = read(self._connection, *args, **kwargs)
+            # Its results wait in tables; the blocks it read would sit cached beside the pandas
+            # work until the first connection's next fetch.
+            release_cache(self._connection)
+            return result
 
     def take(self) -> Any:
         """Wait for the read started last and return its result (or raise its error).
