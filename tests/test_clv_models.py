@@ -299,6 +299,31 @@ def test_the_report_choice_follows_the_setting_and_says_when_it_could_not_check(
     assert forced.holdout["predicted"].sum() != auto.holdout["predicted"].sum() or auto.name == "paretonbd"
     few = choose_model(calibration.head(20), holdout, 39.0)
     assert few.name == "bgnbd" and few.comparison.empty and "not compared out of sample" in few.note
+    assert "fitted_customers" not in auto.summary  # 2,357 customers: all of them fitted
+
+
+def test_a_large_base_is_compared_on_models_fitted_to_a_sample_and_scored_on_everyone(cdnow_split, monkeypatch):
+    from custlab.analysis import customer_value
+    from custlab.clv.selection import fit_quietly
+
+    calibration = cdnow_split.reset_index().rename(columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T"})
+    holdout = calibration[["customer_id"]].assign(holdout_purchases=cdnow_split["frequency_holdout"].to_numpy())
+    monkeypatch.setattr(customer_value, "COMPARISON_FIT_CUSTOMERS", 1000)
+    choice = customer_value.choose_model(calibration, holdout, 39.0)
+    rows = customer_value.comparison_sample(len(calibration))
+    assert choice.summary["fitted_customers"] == 1000 == len(rows) == len(np.unique(rows))
+    assert np.array_equal(rows, customer_value.comparison_sample(len(calibration)))  # seeded: the same every run
+    for row in choice.summary["comparison"]:
+        assert row["customers"] == len(calibration)  # scored on everyone
+        assert row["actual_total"] == cdnow_split["frequency_holdout"].sum()
+    # each model's figures are those of the model fitted on the sample
+    bgnbd = fit_quietly("bgnbd", *(cdnow_split[c].to_numpy()[rows] for c in ("frequency_cal", "recency_cal", "T_cal")))
+    predicted = bgnbd.conditional_expected_number_of_purchases_up_to_time(
+        39.0, *(cdnow_split[c].to_numpy() for c in ("frequency_cal", "recency_cal", "T_cal"))
+    )
+    compared = {row["name"]: row for row in choice.summary["comparison"]}["bgnbd"]
+    assert compared["predicted_total"] == pytest.approx(predicted.sum(), rel=1e-12)
+    assert customer_value.comparison_sample(1000) is None
 
 
 def test_the_equity_interval_narrows_as_customers_grow():

@@ -118,6 +118,13 @@ def test_model_check_sentences_state_what_the_numbers_say():
         row["edges"] = "no drop-out visible in the data"
     lines = model_check_sentences(exact)
     assert "(within 0.1%)" in lines[1] and lines[2] == "All 3 models: no drop-out visible in the data."
+    assert over[1].startswith("Fitted on the data to 2026-04-30, it predicted")
+    sampled = model_summary()
+    sampled["purchase_model"]["fitted_customers"] = 500
+    assert model_check_sentences(sampled)[1].startswith(
+        "Fitted on a random sample of 500 of the 2,000 customers known by 2026-04-30, it predicted 1,100 purchases "
+        "for all of them in the following 26 weeks; customers made 1,000 (10.0% too many)."
+    )
     skipped = {"purchase_model": {"chosen": "bgnbd", "model": "BG/NBD", "note": "The purchase models were not compared (too few)."}}
     assert model_check_sentences(skipped) == ["The purchase models were not compared (too few)."]
 

@@ -37,6 +37,11 @@ INTERVAL_SAMPLE = 2_000
 INTERVAL_STEP_MONTHS = 3
 #: Fewer customers known at the calibration end than this skip the model comparison.
 MIN_CALIBRATION_CUSTOMERS = 50
+#: The most customers the compared models are fitted on (a seeded sample); every customer is
+#: scored on the holdout. A choice between three models of four parameters is as clear on half
+#: a million customers as on ten million, where Pareto/NBD's fit alone took 88 s
+#: (benchmarks/RESULTS.md compares the two).
+COMPARISON_FIT_CUSTOMERS = 500_000
 
 
 @dataclass
@@ -86,17 +91,23 @@ def choose_model(rfm_calibration: pd.DataFrame, holdout: pd.DataFrame, weeks: fl
 
     Fewer than :data:`MIN_CALIBRATION_CUSTOMERS` customers known at the
     calibration end leave no holdout to judge by: the setting's model (BG/NBD
-    for "auto") is used, and a note says so.
+    for "auto") is used, and a note says so. With more than
+    :data:`COMPARISON_FIT_CUSTOMERS`, the models are fitted on a seeded sample of
+    that many (``summary["fitted_customers"]``) and scored on all.
     """
     fallback = "bgnbd" if setting == "auto" else setting
     if len(rfm_calibration) < MIN_CALIBRATION_CUSTOMERS:
         return _unchecked(fallback, setting, "too few customers before the holdout to compare purchase models")
     split = holdout_split(rfm_calibration, holdout, weeks)
-    comparison, fitted = compare_purchase_models(split)
+    fit_rows = comparison_sample(len(split))
+    comparison, fitted = compare_purchase_models(split, fit_rows=fit_rows)
     try:
         best, reason = choose_purchase_model(comparison)
     except ValueError as exc:
-        return _unchecked(fallback, setting, str(exc), comparison.reset_index())
+        unchecked = _unchecked(fallback, setting, str(exc), comparison.reset_index())
+        if fit_rows is not None:
+            unchecked.summary["fitted_customers"] = len(fit_rows)
+        return unchecked
     name = best if setting == "auto" else setting
     if setting != "auto":
         reason = f"{model_label(name)} is set in the config (purchase_model); on the holdout the best was {model_label(best)}."
@@ -106,7 +117,18 @@ def choose_model(rfm_calibration: pd.DataFrame, holdout: pd.DataFrame, weeks: fl
         "calibration_end": None if calibration_end is None else str(calibration_end),
         "comparison": comparison.reset_index().to_dict(orient="records"),
     }  # fmt: skip
+    if fit_rows is not None:
+        summary["fitted_customers"] = len(fit_rows)
     return PurchaseModelChoice(name, reason, comparison.reset_index(), table.reset_index(), summary)
+
+
+def comparison_sample(customers: int, size: int | None = None, seed: int = 0) -> np.ndarray | None:
+    """Sorted positions of a seeded sample of ``size`` (default :data:`COMPARISON_FIT_CUSTOMERS`)
+    of ``customers``, which the compared models are fitted on; None when there are no more than that."""
+    size = COMPARISON_FIT_CUSTOMERS if size is None else size
+    if customers <= size:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(customers, size, replace=False))
 
 
 def _unchecked(name: str, setting: str, why: str, comparison: pd.DataFrame | None = None) -> PurchaseModelChoice:

@@ -344,7 +344,9 @@ def purchase_model_choice(con: duckdb.DuckDBPyConnection, config: Config, report
         facts.customer_rfm(con, calibration_end), facts.holdout_purchases(con, calibration_end, report_period.end),
         HOLDOUT_WEEKS, config.settings.purchase_model, calibration_end,
     )  # fmt: skip
-    stage.done(f"purchase model: {choice.summary['model']} ({len(choice.comparison)} compared on the holdout)")
+    sample = choice.summary.get("fitted_customers")
+    fitted = f", fitted on a sample of {sample:,} customers" if sample else ""
+    stage.done(f"purchase model: {choice.summary['model']} ({len(choice.comparison)} compared on the holdout{fitted})")
     return choice
 
 

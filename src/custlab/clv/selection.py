@@ -37,7 +37,9 @@ def fit_quietly(name: str, frequency, recency, T):
         return PURCHASE_MODELS[name]().fit(frequency, recency, T)
 
 
-def compare_purchase_models(split: pd.DataFrame, names=tuple(PURCHASE_MODELS)) -> tuple[pd.DataFrame, dict]:
+def compare_purchase_models(
+    split: pd.DataFrame, names=tuple(PURCHASE_MODELS), fit_rows: np.ndarray | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Fit each model on the calibration columns of ``split`` and score it on the holdout.
 
     Parameters
@@ -47,6 +49,9 @@ def compare_purchase_models(split: pd.DataFrame, names=tuple(PURCHASE_MODELS)) -
         (as :func:`custlab.clv.rfm_summary` with ``calibration_end`` gives them).
     names : sequence of str
         Models to compare (keys of :data:`PURCHASE_MODELS`).
+    fit_rows : array of int, optional
+        Positions of the customers each model is fitted on (all of them when
+        None). Every customer of ``split`` is scored either way.
 
     Returns
     -------
@@ -59,6 +64,7 @@ def compare_purchase_models(split: pd.DataFrame, names=tuple(PURCHASE_MODELS)) -
         name -> (fitted model, per-customer prediction) of the models that fitted.
     """
     x, t_x, age = (split[c].to_numpy(dtype=float) for c in ("frequency_cal", "recency_cal", "T_cal"))
+    fit_on = slice(None) if fit_rows is None else fit_rows
     actual = split["frequency_holdout"].to_numpy(dtype=float)
     horizon = split["duration_holdout"].to_numpy(dtype=float)
     rows, fitted = [], {}
@@ -66,7 +72,7 @@ def compare_purchase_models(split: pd.DataFrame, names=tuple(PURCHASE_MODELS)) -
         row = {"name": name, "model": model_label(name), "customers": len(actual), "log_likelihood": np.nan, "predicted_total": np.nan,
                "actual_total": float(actual.sum()), "aggregate_error": np.nan, "mae": np.nan, "edges": "", "error": ""}  # fmt: skip
         try:
-            model = fit_quietly(name, x, t_x, age)
+            model = fit_quietly(name, x[fit_on], t_x[fit_on], age[fit_on])
             predicted = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, age), dtype=float)
         except (ConvergenceError, ValueError, FloatingPointError) as exc:
             row["error"] = str(exc).splitlines()[0]

@@ -163,8 +163,11 @@ def _holdout_sentence(row: dict, choice: dict) -> str:
         verdict = "Trust it for totals and groups of customers more than for any single customer."
     else:
         verdict = f"Its total was off by more than {CLOSE_TOTAL:.0%}: read lifetime values as rough."
+    fitted = choice.get("fitted_customers")
+    fitted_on = (f"Fitted on a random sample of {fitted:,} of the {row['customers']:,} customers known by "
+                 f"{choice.get('calibration_end', 'n/a')}" if fitted else f"Fitted on the data to {choice.get('calibration_end', 'n/a')}")  # fmt: skip
     return (
-        f"Fitted on the data to {choice.get('calibration_end', 'n/a')}, it predicted {predicted:,.0f} purchases in the "
+        f"{fitted_on}, it predicted {predicted:,.0f} purchases {'for all of them ' if fitted else ''}in the "
         f"following {choice.get('weeks', 0):g} weeks; customers made {actual:,.0f} ({how_far}). Customer by customer it missed "
         f"by {number(row['mae'])} purchases on average, where a customer made {number(per_customer)}. {verdict}"
     )
