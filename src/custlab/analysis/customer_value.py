@@ -39,8 +39,8 @@ INTERVAL_STEP_MONTHS = 3
 MIN_CALIBRATION_CUSTOMERS = 50
 #: The most customers the compared models are fitted on (a seeded sample); every customer is
 #: scored on the holdout. A choice between three models of four parameters is as clear on half
-#: a million customers as on ten million, where Pareto/NBD's fit alone took 88 s
-#: (benchmarks/RESULTS.md compares the two).
+#: a million customers as on ten million, whose Pareto/NBD fit is the slowest step of the
+#: comparison (benchmarks/RESULTS.md compares fits on samples and on all).
 COMPARISON_FIT_CUSTOMERS = 500_000
 
 
