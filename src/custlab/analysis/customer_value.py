@@ -100,13 +100,13 @@ def choose_model(rfm_calibration: pd.DataFrame, holdout: pd.DataFrame, weeks: fl
         return _unchecked(fallback, setting, "too few customers before the holdout to compare purchase models")
     split = holdout_split(rfm_calibration, holdout, weeks)
     fit_rows = comparison_sample(len(split))
+    sampled = {} if fit_rows is None else {"fitted_customers": len(fit_rows)}  # said in summary.json only when sampled
     comparison, fitted = compare_purchase_models(split, fit_rows=fit_rows)
     try:
         best, reason = choose_purchase_model(comparison)
     except ValueError as exc:
         unchecked = _unchecked(fallback, setting, str(exc), comparison.reset_index())
-        if fit_rows is not None:
-            unchecked.summary["fitted_customers"] = len(fit_rows)
+        unchecked.summary.update(sampled)
         return unchecked
     name = best if setting == "auto" else setting
     if setting != "auto":
@@ -115,10 +115,8 @@ def choose_model(rfm_calibration: pd.DataFrame, holdout: pd.DataFrame, weeks: fl
     summary = {
         "chosen": name, "model": model_label(name), "setting": setting, "reason": reason, "weeks": weeks,
         "calibration_end": None if calibration_end is None else str(calibration_end),
-        "comparison": comparison.reset_index().to_dict(orient="records"),
+        "comparison": comparison.reset_index().to_dict(orient="records"), **sampled,
     }  # fmt: skip
-    if fit_rows is not None:
-        summary["fitted_customers"] = len(fit_rows)
     return PurchaseModelChoice(name, reason, comparison.reset_index(), table.reset_index(), summary)
 
 
