@@ -131,7 +131,7 @@ def analyse(
     notes = ([NEEDS["revenue"].missing] if data_inputs.purchase_log else profit_inputs.notes()) + current.notes
     cluster_profile, cluster_diagnostics, clusters_k, cluster_stability = add_clusters(customers, notes)
     stage.done("migration, tier history and clusters")
-    customers = customers[[c for c in CUSTOMER_COLUMNS if c in customers]]
+    customers = frames.select_columns(customers, CUSTOMER_COLUMNS)
     notes += period_notes(report_period, checked, files, choice, first_month, data_inputs.purchase_log)
     concentration = risk.concentration(customers, config.rules)
     window_discount = (1 + config.settings.discount_rate) ** (config.settings.window_months / 12) - 1
