@@ -246,8 +246,8 @@ def test_background_reader_reads_the_database_on_a_second_connection(monkeypatch
         return connection.execute(f"SELECT msum(x), count(*) FROM {table}").df(), threading.current_thread().name
 
     def evict_then_show_limit(connection):
-        session.release_cache(connection)  # restores the limit as written in CUSTLAB_MEMORY_LIMIT
-        return connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        session.release_cache(connection)  # inside a read it keeps the read's share of the cap
+        return session.memory_limit_bytes(connection)
 
     with session.scratch_connection() as con:
         configured = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
@@ -268,7 +268,7 @@ def test_background_reader_reads_the_database_on_a_second_connection(monkeypatch
             with pytest.raises(RuntimeError, match="no read was started"):
                 reader.take()
             reader.start(evict_then_show_limit)
-            assert reader.take() == configured
+            assert reader.take() == pytest.approx(session.memory_limit_bytes(con) / 4, rel=0.03)  # shown to 0.1 GiB
             # a read's blocks are not kept cached once it ends: its results wait in tables
             session.run_sql(con, "CREATE TABLE wide AS SELECT hash(range) AS x FROM range(3000000)")
             session.run_sql(con, "CHECKPOINT")
@@ -282,6 +282,44 @@ def test_background_reader_reads_the_database_on_a_second_connection(monkeypatch
             with pytest.raises(duckdb.CatalogException):
                 reader.take()
         assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == configured
+
+
+@pytest.mark.parametrize("limit", ["2GB", ""])
+def test_beside_pandas_gives_a_read_a_quarter_of_the_cap_then_puts_it_back(monkeypatch, tmp_path, limit):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", limit)
+
+    def cap(connection) -> int:
+        return session.memory_limit_bytes(connection)
+
+    with session.scratch_connection() as con:
+        configured = cap(con)
+        with session.beside_pandas(con):
+            assert abs(cap(con) - configured / 4) < 0.03 * configured
+            session.release_cache(con)  # as a fetch inside the block does: the share stays
+            assert abs(cap(con) - configured / 4) < 0.03 * configured
+        assert cap(con) == configured
+        with pytest.raises(duckdb.CatalogException), session.beside_pandas(con):
+            con.execute("SELECT * FROM no_such_table")
+        assert cap(con) == configured  # put back after an error too
+        with session.BackgroundReader(con) as reader:
+            reader.start(cap)
+            assert abs(reader.take() - configured / 4) < 0.03 * configured
+        assert cap(con) == configured
+    con = session.connect()  # in memory the blocks are the tables: the cap is left alone
+    before = cap(con)
+    with session.beside_pandas(con):
+        assert cap(con) == before
+
+
+def test_beside_pandas_never_leaves_a_small_cap_below_its_floor(monkeypatch, tmp_path):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "600MB")
+    with session.scratch_connection() as con, session.beside_pandas(con):
+        assert session.memory_limit_bytes(con) == pytest.approx(session.BESIDE_PANDAS_FLOOR, rel=0.01)
+    monkeypatch.setenv("CUSTLAB_MEMORY_LIMIT", "100MB")
+    with session.scratch_connection() as con, session.beside_pandas(con):
+        assert session.memory_limit_bytes(con) == pytest.approx(100e6, rel=0.01)
 
 
 def test_background_reader_stops_its_read_when_the_analysis_fails(monkeypatch, tmp_path):

@@ -333,7 +333,9 @@ def report_period_extras(
     pages = config.settings.max_account_pages if in_money else 0  # an account sheet is figures in money
     customers["account_sheet"] = account_sheets.select_account_sheets(customers, pages)
     account_ids = customers.loc[customers["account_sheet"], "customer_id"]
-    return ReportExtras(validation.quarantine_frame(con), session.fetch_table(con, staged.cohorts), facts.customer_months(con, account_ids))
+    with session.beside_pandas(con):  # the account months' query scans every customer's months
+        return ReportExtras(validation.quarantine_frame(con), session.fetch_table(con, staged.cohorts),
+                            facts.customer_months(con, account_ids))  # fmt: skip
 
 
 def purchase_model_choice(con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, stage: _Stages):

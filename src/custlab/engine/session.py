@@ -147,6 +147,13 @@ def connect(database: str | Path = ":memory:", spill_directory: str | Path | Non
     return con
 
 
+def _in_file(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con``'s database is a file (see :func:`scratch_connection`), not in memory."""
+    return con.execute(
+        "SELECT path IS NOT NULL FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+
+
 def release_cache(con: duckdb.DuckDBPyConnection) -> None:
     """Give back the memory of the table blocks DuckDB keeps cached after a query.
 
@@ -160,10 +167,7 @@ def release_cache(con: duckdb.DuckDBPyConnection) -> None:
     Only for a database file (see :func:`scratch_connection`): in an in-memory
     database those blocks are the tables themselves and would be spilled to disk.
     """
-    in_file = con.execute(
-        "SELECT path IS NOT NULL FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()[0][0]
-    if not in_file:
+    if not _in_file(con):
         return
     limit = con.execute("SELECT getvariable('custlab_memory_limit')").fetchall()[0][0]
     # The limit is the database's, shared by every connection to it: never lowered while
@@ -180,6 +184,46 @@ def release_cache(con: duckdb.DuckDBPyConnection) -> None:
 #: Held by a :class:`BackgroundReader` read while it runs, and by :func:`release_cache`.
 _READING = threading.RLock()
 
+#: Share of DuckDB's memory cap left to a read that runs while pandas holds a customer file.
+BESIDE_PANDAS_SHARE = 0.25
+#: A read beside pandas gets at least this much (or the whole cap, when that is smaller).
+BESIDE_PANDAS_FLOOR = 256 * 2**20
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """DuckDB's memory cap in bytes (it shows it rounded, as ``3.7 GiB``)."""
+    amount, unit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].split()
+    return int(float(amount) * _UNITS[unit])
+
+
+@contextmanager
+def beside_pandas(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block's SQL on ``con`` under :data:`BESIDE_PANDAS_SHARE` of DuckDB's memory cap.
+
+    A query fills DuckDB's cap with cached blocks and working memory, whatever
+    it needs. Beside a customer file that pandas holds (gigabytes at millions of
+    customers) the two add up; under a share of the cap the query spills and
+    rereads a little more instead (see benchmarks/RESULTS.md). When the block
+    ends its blocks are evicted and the cap put back (:func:`release_cache`,
+    which inside the block keeps the share). In an in-memory database the
+    blocks are the tables themselves: nothing changes there.
+    """
+    if not _in_file(con):
+        yield
+        return
+    cap = memory_limit_bytes(con)
+    share = f"{max(int(cap * BESIDE_PANDAS_SHARE), min(cap, BESIDE_PANDAS_FLOOR))}B"
+    with _READING:  # the cap is the database's, shared by every connection
+        configured = con.execute("SELECT getvariable('custlab_memory_limit')").fetchall()[0][0]
+        run_sql(con, f"SET VARIABLE custlab_memory_limit = {sql_string(share)}")
+        try:
+            run_sql(con, f"SET memory_limit = {sql_string(share)}")
+            yield
+        finally:
+            run_sql(con, f"SET VARIABLE custlab_memory_limit = {sql_string(configured or '')}")
+            release_cache(con)
+
 
 class BackgroundReader:
     """Runs reads of a database on a second connection, in a worker thread, one at a time.
@@ -190,8 +234,8 @@ class BackgroundReader:
     them to pandas there keeps the frames of two periods from being held at
     once). The reads see the
     database's tables and views (not the first connection's temporary ones)
-    and share its memory cap; when a read ends, the blocks it read are evicted
-    (:func:`release_cache`).
+    and share its memory cap, of which a read gets a share (:func:`beside_pandas`);
+    when a read ends, the blocks it read are evicted (:func:`release_cache`).
 
     Parameters
     ----------
@@ -230,12 +274,10 @@ class BackgroundReader:
         self._pending = self._pool.submit(self._run, read, args, kwargs)
 
     def _run(self, read: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-        with _READING:
-            result = read(self._connection, *args, **kwargs)
-            # Its results wait in tables; the blocks it read would sit cached beside the pandas
-            # work until the first connection's next fetch.
-            release_cache(self._connection)
-            return result
+        # The read runs while pandas works; its results wait in tables, and the blocks it
+        # read are evicted when it ends rather than at the first connection's next fetch.
+        with _READING, beside_pandas(self._connection):
+            return read(self._connection, *args, **kwargs)
 
     def take(self) -> Any:
         """Wait for the read started last and return its result (or raise its error).
