@@ -246,3 +246,32 @@ def test_split_buckets_covers_every_bucket_once():
         assert all(high == low for (_, high), (low, _) in zip(ranges, ranges[1:]))
         assert all(low < high for low, high in ranges)
         assert len(ranges) == max(1, min(facts.CUSTOMER_BUCKETS, -(-rows // per_pass)))
+
+
+def test_earlier_files_held_in_the_database_give_migration_and_tier_lines_of_those_files(small_demo):
+    # What the tier history keeps of each earlier period waits in the database while the
+    # report period's file is built: migration and the account sheets' tier lines read it back.
+    from custlab.analysis import profit
+    from custlab.frames import is_in
+    from custlab.periods import parse_period
+
+    result = analyse(small_demo / "custlab.toml", "2026-10")
+    config = load_config(small_demo / "custlab.toml")
+    account_ids = result.customers.loc[result.customers["account_sheet"], "customer_id"]
+    assert len(account_ids) > 0
+    with session.scratch_connection() as con:
+        validation.validate(con, config)
+        inputs = facts.prepare_inputs(con)
+        first_month = pipeline.aggregate_facts(con, config, parse_period("2026-10"), pipeline._Stages(None))
+        profit_inputs = profit.ProfitInputs(default_gross_margin=config.settings.default_gross_margin, **inputs)
+        for label, columns in [("2026-09", pipeline.ACCOUNT_TIER_COLUMNS), ("2026-08", ["customer_id", "tier"]),
+                               ("2026-07", ["customer_id", "tier"])]:  # fmt: skip
+            built = customer_file.build(con, config, parse_period(label), first_month, profit_inputs, history=True,
+                                        purchase_model=result.summary["purchase_model"]["chosen"]).customers  # fmt: skip
+            shown = result.account_tiers[result.account_tiers["period"] == label].dropna(axis=1, how="all")
+            expected = built.loc[is_in(built["customer_id"], account_ids), columns].assign(period=label)
+            pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected.reset_index(drop=True), check_exact=True)
+            if label == "2026-09":  # the period before: every customer's previous tier
+                before = built.set_index("customer_id")["tier"]
+                previous = result.customers["customer_id"].map(before).fillna("new")
+                assert (result.customers["previous_tier"] == previous).all()

@@ -121,11 +121,11 @@ def analyse(
         profit_inputs = profit.ProfitInputs(default_gross_margin=config.settings.default_gross_margin, **inputs)
         choice = purchase_model_choice(con, config, report_period, stage)
         files = customer_files(con, config, report_period, first_month, profit_inputs, "customers" in checked.tables, choice.name, stage)
-        movers, migration_counts = add_migration(files.current.customers, files.earlier)
+        movers, migration_counts = add_migration(con, files.current.customers, files.earlier)
         files.current.customers = customer_file.add_churn_risk(files.current.customers, config.rules)
         extras = report_period_extras(con, config, report_period, files, data_inputs.met()["revenue"])
         stage.done("cohorts and account months")
-    current, earlier = files.current, files.earlier
+    current = files.current
     customers = current.customers
     tier_table = migration.tier_summary(customers, config.tiers.policies)
     notes = ([NEEDS["revenue"].missing] if data_inputs.purchase_log else profit_inputs.notes()) + current.notes
@@ -141,7 +141,7 @@ def analyse(
         retention_rate=current.retention_rate, value_model=current.value_model, holdout=holdout_summary(choice),
         purchase_model=choice.summary,
         has_surveys=current.has_surveys, terms=cost_terms(data_inputs), tier_table=tier_table,
-        migration=migration_counts, previous_period=earlier[0][0].label if earlier else None,
+        migration=migration_counts, previous_period=files.earlier[0][0].label if files.earlier else None,
         clusters_k=clusters_k, cluster_stability=cluster_stability, scenarios=scenarios, concentration=concentration,
         rows_quarantined=int(checked.quality["quarantined"].sum()), notes=notes, inputs=data_inputs,
         previous_headline=files.previous_headline, year_headline=files.year_headline,
@@ -156,7 +156,7 @@ def analyse(
         tier_history=tier_history(tier_table, report_period, files.earlier_tiers),
         movers=movers, cluster_profile=cluster_profile, cluster_diagnostics=cluster_diagnostics,
         concentration_history=pd.DataFrame([{"period": report_period.label, **concentration}, *files.earlier_concentration]),
-        account_months=extras.account_months, account_tiers=account_tiers(customers, report_period, earlier),
+        account_months=extras.account_months, account_tiers=account_tiers(customers, report_period, extras.earlier_accounts),
         notes=notes,
     )  # fmt: skip
 
@@ -214,9 +214,10 @@ class CustomerFiles:
     current : CustomerFile
         The report period's file, with its risk columns.
     earlier : list
-        (period, frame) of the earlier periods, newest first: the period just
+        (period, table) of the earlier periods, newest first: the period just
         before with :data:`HISTORY_COLUMNS` (migration, movers), older ones with
-        ``customer_id`` and ``tier`` (the account sheets' tier line).
+        ``customer_id`` and ``tier`` (the account sheets' tier line), held in
+        tables of the database (see :func:`keep_history`).
     earlier_tiers, earlier_concentration : list
         Each earlier period's tier summary and concentration figures.
     staged : StagedReport
@@ -224,7 +225,7 @@ class CustomerFiles:
     """
 
     current: customer_file.CustomerFile
-    earlier: list[tuple[Period, pd.DataFrame]] = field(default_factory=list)
+    earlier: list[tuple[Period, str]] = field(default_factory=list)
     earlier_tiers: list[pd.DataFrame] = field(default_factory=list)
     earlier_concentration: list[dict] = field(default_factory=list)
     previous_headline: dict | None = None
@@ -260,14 +261,20 @@ def customer_files(
     database) while pandas computes the period before on this one: one core
     each. A period's frames are fetched here, with the reader idle, before the
     next period's SQL starts, so no earlier customer file is held beside the
-    report period's.
+    report period's; what the history keeps of each goes into the database
+    then too.
     """
     plan = history_plan(config, report_period, first_month)
     built_files = CustomerFiles(current=None)
+    kept = None  # (period, columns) an earlier file keeps, stored once the reader is idle
     with session.BackgroundReader(con) as reader:
         reader.start(customer_file.stage_reads, config, plan[0][0], first_month, plan[0][1] != "report")
         for step, (period_now, role) in enumerate(plan):
-            reads = customer_file.fetch_reads(con, reader.take())
+            staged = reader.take()
+            if kept is not None:
+                built_files.earlier.append((kept[0], session.store_frame(con, history_table(kept[0]), kept[1])))
+                kept = None
+            reads = customer_file.fetch_reads(con, staged)
             if step + 1 < len(plan):
                 reader.start(customer_file.stage_reads, config, plan[step + 1][0], first_month, plan[step + 1][1] != "report")
             if role != "report":  # the file itself is not kept: only what keep_history takes of it
@@ -276,7 +283,7 @@ def customer_files(
                 if period_now == report_period.year_before():
                     built_files.year_headline = (period_now.label, decisions.headline(built))
                 if role == "history":
-                    keep_history(built_files, period_now, config, built)
+                    kept = (period_now, keep_history(built_files, period_now, config, built))
                 del built
                 stage.done(f"customer file {period_now.label} ({'a year before' if role == 'year' else 'tier history'})")
                 continue
@@ -295,20 +302,28 @@ def customer_files(
     return built_files
 
 
-def keep_history(files: CustomerFiles, period: Period, config: Config, built: pd.DataFrame) -> None:
-    """Keep of an earlier period's customer file only what tier history, concentration,
-    migration and the account sheets' tier line need.
+def keep_history(files: CustomerFiles, period: Period, config: Config, built: pd.DataFrame) -> pd.DataFrame:
+    """Note of an earlier period's customer file its tier summary and concentration; return
+    the columns migration and the account sheets' tier line need of it.
 
     The period just before feeds migration and movers; older ones only the tier
-    line. Copies: a column selection is a view that would keep the whole file
-    alive.
+    line. The caller stores them in the database (:func:`history_table`) before
+    the next file is read: held by pandas they would sit beside the report
+    period's file (1.7 GB at ten million customers), which needs the period
+    before's only once built and the older ones only for the few customers with
+    an account sheet. Until then they are views of ``built``.
     """
     if not files.earlier:  # the period just before: the report's "what changed" compares with it
         files.previous_headline = decisions.headline(built)
     files.earlier_tiers.append(migration.tier_summary(built).assign(period=period.label).reset_index())
     files.earlier_concentration.append({"period": period.label, **risk.concentration(built, config.rules)})
     keep = HISTORY_COLUMNS if not files.earlier else ["customer_id", "tier"]
-    files.earlier.append((period, built[[c for c in keep if c in built]].copy()))
+    return frames.select_columns(built, keep)
+
+
+def history_table(period: Period) -> str:
+    """The database table holding what an earlier period's customer file keeps."""
+    return "history_" + period.label.replace("-", "_")
 
 
 @dataclass
@@ -318,16 +333,17 @@ class ReportExtras:
     quarantine: pd.DataFrame
     cohorts: pd.DataFrame
     account_months: pd.DataFrame
+    earlier_accounts: list[pd.DataFrame]
 
 
 def report_period_extras(
     con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, files: CustomerFiles, in_money: bool = True
 ) -> ReportExtras:
-    """The quarantine, the cohorts and the account sheets' months.
+    """The quarantine, the cohorts, and the account sheets' months and earlier tiers.
 
     Account sheets go to at most ``max_account_pages`` key and important
-    customers: only their months are read, so the cost does not grow with the
-    customer base.
+    customers: only their months and their rows of the earlier files are read,
+    so the cost does not grow with the customer base.
     """
     customers, staged = files.current.customers, files.staged
     pages = config.settings.max_account_pages if in_money else 0  # an account sheet is figures in money
@@ -335,7 +351,7 @@ def report_period_extras(
     account_ids = customers.loc[customers["account_sheet"], "customer_id"]
     with session.beside_pandas(con):  # the account months' query scans every customer's months
         return ReportExtras(validation.quarantine_frame(con), session.fetch_table(con, staged.cohorts),
-                            facts.customer_months(con, account_ids))  # fmt: skip
+                            facts.customer_months(con, account_ids), earlier_account_rows(con, account_ids, files.earlier))  # fmt: skip
 
 
 def purchase_model_choice(con: duckdb.DuckDBPyConnection, config: Config, report_period: Period, stage: _Stages):
@@ -362,16 +378,19 @@ def holdout_summary(choice) -> dict:
             "mae": float(row["mae"])}  # fmt: skip
 
 
-def add_migration(customers: pd.DataFrame, earlier: list[tuple[Period, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def add_migration(
+    con: duckdb.DuckDBPyConnection, customers: pd.DataFrame, earlier: list[tuple[Period, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add ``previous_tier`` to the customer file; return the movers and the transition matrix.
 
     The states have the customer file's rows in its order: a column, not a
     merge (a merge would copy the whole file, several GB at 10 million customers).
+    The period before's kept columns are read back from the database for this.
     """
     if not earlier:
         customers["previous_tier"] = pd.NA
         return pd.DataFrame(), pd.DataFrame()
-    previous = earlier[0][1]
+    previous = session.fetch_frame(con, f"SELECT * FROM {earlier[0][1]}")
     states = migration.migration_states(previous, customers)
     customers["previous_tier"] = states["previous_tier"].set_axis(customers.index)
     return migration.movers(previous, customers, states), migration.transition_matrix(states)
@@ -439,17 +458,36 @@ def tier_history(tier_table: pd.DataFrame, report_period: Period, earlier_tiers:
     return pd.concat([now, *earlier_tiers], ignore_index=True)
 
 
-def account_tiers(customers: pd.DataFrame, report_period: Period, earlier: list[tuple[Period, pd.DataFrame]]) -> pd.DataFrame:
+#: Columns of each period's file an account sheet's tier line shows, where the file kept them.
+ACCOUNT_TIER_COLUMNS = ["customer_id", "tier", "revenue", "profit", "overdue_receivables"]
+
+
+def earlier_account_rows(
+    con: duckdb.DuckDBPyConnection, account_ids: pd.Series, earlier: list[tuple[Period, str]]
+) -> list[pd.DataFrame]:
+    """The rows of the customers with an account sheet in each earlier period's kept columns
+    (see :func:`keep_history`), newest period first, each in its file's order."""
+    con.register("account_customers", pd.DataFrame({"customer_id": account_ids.astype(str).to_numpy()}))
+    try:
+        rows = []
+        for period, table in earlier:
+            listed = ", ".join(c for c in ACCOUNT_TIER_COLUMNS if c in session.table_columns(con, table))
+            rows.append(session.fetch_frame(
+                con, f"SELECT {listed} FROM {table} WHERE customer_id IN (SELECT customer_id FROM account_customers) ORDER BY rowid"
+            ).assign(period=period.label))  # fmt: skip
+    finally:
+        con.unregister("account_customers")
+    return rows
+
+
+def account_tiers(customers: pd.DataFrame, report_period: Period, earlier_rows: list[pd.DataFrame]) -> pd.DataFrame:
     """The tier of every customer with an account sheet in each period of the history, with its
     revenue, profit and overdue receivables where that period's file kept them (the report
-    period and the one before: an account sheet compares the two)."""
+    period and the one before: an account sheet compares the two). ``earlier_rows`` are
+    the earlier periods' (:func:`earlier_account_rows`)."""
     account_ids = customers.loc[customers["account_sheet"], "customer_id"]
-    kept = ["customer_id", "tier", "revenue", "profit", "overdue_receivables"]
-    return pd.concat(
-        [f.loc[frames.is_in(f["customer_id"], account_ids), [c for c in kept if c in f]].assign(period=p.label)
-         for p, f in [(report_period, customers), *earlier]],
-        ignore_index=True,
-    )  # fmt: skip
+    now = customers.loc[frames.is_in(customers["customer_id"], account_ids), [c for c in ACCOUNT_TIER_COLUMNS if c in customers]]
+    return pd.concat([now.assign(period=report_period.label), *earlier_rows], ignore_index=True)
 
 
 @dataclass

@@ -393,6 +393,23 @@ def fetch_table(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
         run_sql(con, f"DROP TABLE IF EXISTS {table}")
 
 
+def store_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> str:
+    """Hold ``frame``'s rows in ``table`` of the database, in order, instead of in pandas; return ``table``.
+
+    For a frame wanted again only later, or only a few of its rows: in a
+    database file (:func:`scratch_connection`) its blocks go to disk,
+    compressed, once evicted. :func:`fetch_frame` brings it back with the same
+    dtypes. Run no other SQL on the database meanwhile (see :class:`BackgroundReader`).
+    """
+    con.register("custlab_stored_frame", pa.Table.from_pandas(frame, preserve_index=False))
+    try:
+        stage(con, table, "SELECT * FROM custlab_stored_frame")
+    finally:
+        con.unregister("custlab_stored_frame")
+    release_cache(con)
+    return table
+
+
 def fetch_or_stage(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | None, into: str | None) -> pd.DataFrame | str:
     """The rows of ``sql`` as a frame, or, with ``into``, staged in that table (whose name is returned)."""
     if into is None:
