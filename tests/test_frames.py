@@ -92,14 +92,15 @@ def test_is_in_marks_the_wanted_keys():
 
 
 def test_select_columns_gives_the_selection_without_copying_a_block():
-    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [5.0, 6.0]}, index=[7, 9])
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [5.0, 6.0], "d": [7.0, 8.0]}, index=[7, 9])
     frame["word"] = pd.Series(["x", None], dtype="str", index=frame.index)
     frame["count"] = pd.array([1, None], dtype="Int64")
-    wanted = ["count", "c", "a", "not there", "word"]
+    wanted = ["count", "d", "b", "a", "not there", "word"]
     got = frames.select_columns(frame, wanted)
-    pd.testing.assert_frame_equal(got, frame[["count", "c", "a", "word"]])
-    # a, b and c are one block: a list selection of c and a copies them, this shares them
-    assert np.shares_memory(got["a"].to_numpy(), frame["a"].to_numpy())
-    assert np.shares_memory(got["c"].to_numpy(), frame["c"].to_numpy())
+    listed = frame[["count", "d", "b", "a", "word"]]
+    pd.testing.assert_frame_equal(got, listed)
+    # a to d are one block, and d, b, a is no slice of it: a list selection copies them, this shares them
+    assert not np.shares_memory(listed["b"].to_numpy(), frame["b"].to_numpy())
+    assert all(np.shares_memory(got[c].to_numpy(), frame[c].to_numpy()) for c in ("d", "b", "a"))
     got.loc[7, "a"] = -1.0  # copy on write: the file it came from is not changed
     assert frame.loc[7, "a"] == 1.0

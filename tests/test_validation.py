@@ -342,6 +342,21 @@ def test_background_reader_stops_its_read_when_the_analysis_fails(monkeypatch, t
         assert con.execute("SELECT 1").fetchall() == [(1,)]  # the analysis' own connection still works
 
 
+def test_a_stored_frame_comes_back_row_for_row_with_its_dtypes(monkeypatch, tmp_path):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    frame = pd.DataFrame({
+        "customer_id": pd.Series(["b", "a", "c"], dtype="str"), "tier": pd.Series(["key", None, "lead"], dtype="str"),
+        "value": [1.5, float("nan"), -2.0], "orders": [1, 2, 3], "in_window": [True, False, True],
+        "visits": pd.array([1, None, 3], dtype="Int64"), "first": pd.to_datetime(["2026-01-01", None, "2026-02-01"]),
+    }, index=[5, 6, 7])  # fmt: skip
+    with session.scratch_connection() as con:
+        assert session.store_frame(con, "kept", frame) == "kept"
+        cached = "SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+        assert con.execute(cached).fetchall()[0][0] < 1_000_000  # its blocks are not held in memory
+        back = session.fetch_frame(con, "SELECT * FROM kept")
+    pd.testing.assert_frame_equal(back, frame.reset_index(drop=True), check_exact=True)
+
+
 def test_scratch_connection_keeps_tables_in_a_file_removed_afterwards(monkeypatch, tmp_path):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     with session.scratch_connection() as con:
