@@ -366,10 +366,7 @@ def territory_sales(
 
 def customer_months(con: duckdb.DuckDBPyConnection, customer_ids: pd.Series) -> pd.DataFrame:
     """The ``customer_month`` rows of the given customers (for account sheets)."""
-    con.register("wanted_customers", pd.DataFrame({"customer_id": customer_ids.astype(str).to_numpy()}))
-    try:
+    with session.customer_ids_table(con, "wanted_customers", customer_ids) as wanted:
         return session.fetch_frame(
-            con, "SELECT m.* EXCLUDE (bucket) FROM customer_month AS m JOIN wanted_customers USING (customer_id) ORDER BY customer_id, month"
+            con, f"SELECT m.* EXCLUDE (bucket) FROM customer_month AS m JOIN {wanted} USING (customer_id) ORDER BY customer_id, month"
         )
-    finally:
-        con.unregister("wanted_customers")

@@ -123,7 +123,12 @@ def choose_model(rfm_calibration: pd.DataFrame, holdout: pd.DataFrame, weeks: fl
 def comparison_sample(customers: int, size: int | None = None, seed: int = 0) -> np.ndarray | None:
     """Sorted positions of a seeded sample of ``size`` (default :data:`COMPARISON_FIT_CUSTOMERS`)
     of ``customers``, which the compared models are fitted on; None when there are no more than that."""
-    size = COMPARISON_FIT_CUSTOMERS if size is None else size
+    return seeded_positions(customers, COMPARISON_FIT_CUSTOMERS if size is None else size, seed)
+
+
+def seeded_positions(customers: int, size: int, seed: int = 0) -> np.ndarray | None:
+    """Sorted positions of ``size`` of ``customers`` drawn without replacement (seeded); None
+    when there are no more customers than that."""
     if customers <= size:
         return None
     return np.sort(np.random.default_rng(seed).choice(customers, size, replace=False))
@@ -302,9 +307,9 @@ class CustomerValue:
 
     def sample(self, size: int, seed: int = 0) -> tuple[CustomerValue, np.ndarray]:
         """At most ``size`` customers drawn without replacement (seeded), and which."""
-        if len(self.x) <= size:
+        chosen = seeded_positions(len(self.x), size, seed)
+        if chosen is None:
             return self, np.arange(len(self.x))
-        chosen = np.sort(np.random.default_rng(seed).choice(len(self.x), size, replace=False))
         return CustomerValue(self.model, self.x[chosen], self.t_x[chosen], self.age[chosen], self.spend[chosen],
                              self.margin[chosen], self.settings), chosen  # fmt: skip
 

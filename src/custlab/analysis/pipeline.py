@@ -467,16 +467,13 @@ def earlier_account_rows(
 ) -> list[pd.DataFrame]:
     """The rows of the customers with an account sheet in each earlier period's kept columns
     (see :func:`keep_history`), newest period first, each in its file's order."""
-    con.register("account_customers", pd.DataFrame({"customer_id": account_ids.astype(str).to_numpy()}))
-    try:
-        rows = []
+    rows = []
+    with session.customer_ids_table(con, "account_customers", account_ids) as wanted:
         for period, table in earlier:
             listed = ", ".join(c for c in ACCOUNT_TIER_COLUMNS if c in session.table_columns(con, table))
             rows.append(session.fetch_frame(
-                con, f"SELECT {listed} FROM {table} WHERE customer_id IN (SELECT customer_id FROM account_customers) ORDER BY rowid"
+                con, f"SELECT {listed} FROM {table} WHERE customer_id IN (SELECT customer_id FROM {wanted}) ORDER BY rowid"
             ).assign(period=period.label))  # fmt: skip
-    finally:
-        con.unregister("account_customers")
     return rows
 
 

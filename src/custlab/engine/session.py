@@ -181,7 +181,7 @@ def release_cache(con: duckdb.DuckDBPyConnection) -> None:
             run_sql(con, f"SET memory_limit = {sql_string(limit)}" if limit else "RESET memory_limit")
 
 
-#: Held by a :class:`BackgroundReader` read while it runs, and by :func:`release_cache`.
+#: Held by a :class:`BackgroundReader` read while it runs (:func:`beside_pandas`), and by :func:`release_cache`.
 _READING = threading.RLock()
 
 #: Share of DuckDB's memory cap left to a read that runs while pandas holds a customer file.
@@ -209,12 +209,12 @@ def beside_pandas(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     which inside the block keeps the share). In an in-memory database the
     blocks are the tables themselves: nothing changes there.
     """
-    if not _in_file(con):
-        yield
-        return
-    cap = memory_limit_bytes(con)
-    share = f"{max(int(cap * BESIDE_PANDAS_SHARE), min(cap, BESIDE_PANDAS_FLOOR))}B"
     with _READING:  # the cap is the database's, shared by every connection
+        if not _in_file(con):
+            yield
+            return
+        cap = memory_limit_bytes(con)
+        share = f"{max(int(cap * BESIDE_PANDAS_SHARE), min(cap, BESIDE_PANDAS_FLOOR))}B"
         configured = con.execute("SELECT getvariable('custlab_memory_limit')").fetchall()[0][0]
         run_sql(con, f"SET VARIABLE custlab_memory_limit = {sql_string(share)}")
         try:
@@ -276,7 +276,7 @@ class BackgroundReader:
     def _run(self, read: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         # The read runs while pandas works; its results wait in tables, and the blocks it
         # read are evicted when it ends rather than at the first connection's next fetch.
-        with _READING, beside_pandas(self._connection):
+        with beside_pandas(self._connection):
             return read(self._connection, *args, **kwargs)
 
     def take(self) -> Any:
@@ -391,6 +391,17 @@ def fetch_table(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
         return fetch_frame(con, f"SELECT * FROM {table}")
     finally:
         run_sql(con, f"DROP TABLE IF EXISTS {table}")
+
+
+@contextmanager
+def customer_ids_table(con: duckdb.DuckDBPyConnection, name: str, customer_ids: pd.Series) -> Iterator[str]:
+    """``customer_ids`` as the one-column table ``name`` (``customer_id``, text) on ``con`` for the
+    block, to limit a query to those customers (a join or ``IN``); its name is yielded."""
+    con.register(name, pd.DataFrame({"customer_id": customer_ids.astype(str).to_numpy()}))
+    try:
+        yield name
+    finally:
+        con.unregister(name)
 
 
 def store_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> str:
